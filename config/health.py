@@ -1,0 +1,81 @@
+"""/healthz: is each part of the system reachable? 200 when all are, 503 naming what is not."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import psycopg
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+
+Check = Callable[[], dict]
+
+
+def check_postgres() -> dict:
+    # A direct connection with a short timeout: the pool would wait DB_POOL_TIMEOUT seconds.
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        dbname=connection.settings_dict["NAME"],
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+        connect_timeout=2,
+    ) as conn:
+        conn.execute("SELECT 1").fetchone()
+    return {}
+
+
+def check_redis() -> dict:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return {}
+
+
+def check_celery() -> dict:
+    from config.celery import app
+
+    replies = app.control.ping(timeout=1.0) or []
+    workers = sorted(name for reply in replies for name in reply)
+    if not workers:
+        raise RuntimeError("no Celery worker answered")
+    return {"workers": workers}
+
+
+CHECKS: dict[str, Check] = {
+    "postgres": check_postgres,
+    "redis": check_redis,
+    "celery": check_celery,
+}
+
+
+def run_checks(checks: dict[str, Check] | None = None) -> dict[str, dict]:
+    results: dict[str, dict] = {}
+    for name, check in (checks or CHECKS).items():
+        started = time.perf_counter()
+        try:
+            detail = check()
+            results[name] = {"ok": True, **detail}
+        except Exception as exc:
+            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return results
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    # Celery needs the broker: when Redis is down, don't wait for a ping that cannot arrive.
+    checks = dict(CHECKS)
+    results = run_checks({k: v for k, v in checks.items() if k != "celery"})
+    if results["redis"]["ok"]:
+        results.update(run_checks({"celery": check_celery}))
+    else:
+        results["celery"] = {"ok": False, "error": "Redis (the broker) is down", "ms": 0.0}
+    down = [name for name, result in results.items() if not result["ok"]]
+    body = {"status": "ok" if not down else "down", "down": down, "checks": results}
+    return JsonResponse(body, status=200 if not down else 503)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from videos.models import Transcript, TranscriptChunk, Video
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard: what is in the index, and (signed in) your latest jobs."""
+    transcripts = Transcript.objects.aggregate(
+        fetched=Count("id", filter=Q(status=Transcript.Status.FETCHED)), total=Count("id")
+    )
+    context = {
+        "video_count": Video.objects.count(),
+        "transcripts": transcripts,
+        "chunk_count": TranscriptChunk.objects.count(),
+        "latest_videos": Video.objects.select_related("channel").order_by("-created_at")[:8],
+    }
+    if request.user.is_authenticated:
+        context["jobs"] = request.user.index_jobs.select_related("playlist")[:10]
+    return render(request, "home.html", context)
+
+
+class ApiRootView(APIView):
+    """TubeIndex API: videos, search, playlists and indexing jobs. Schema at /api/schema/."""
+
+    permission_classes: list = []
+
+    def get(self, request, format=None):
+        links = {
+            "videos": reverse("video-list", request=request, format=format),
+            "schema": reverse("schema", request=request, format=format),
+            "docs": reverse("api-docs", request=request, format=format),
+        }
+        return Response(links)

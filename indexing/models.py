@@ -1,0 +1,138 @@
+"""Where work comes from and how it went: topics, API keys, index jobs and per-video outcomes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from config.crypto import mask
+
+
+class ApiKey(models.Model):
+    """A YouTube Data API key of the pool. Usage per day lives in Redis (indexing/youtube)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    key = models.CharField(max_length=200, unique=True)
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=500, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.masked})"
+
+    @property
+    def masked(self) -> str:
+        return mask(self.key)
+
+
+class Topic(models.Model):
+    """An admin-defined search term polled for new videos by Celery beat."""
+
+    name = models.CharField(max_length=200, unique=True)
+    query = models.CharField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    language = models.CharField(max_length=16, blank=True, help_text="relevanceLanguage, e.g. en")
+    poll_interval_minutes = models.PositiveIntegerField(default=60)
+    published_after = models.DateTimeField(
+        null=True, blank=True, help_text="watermark: newest publish time already seen"
+    )
+    next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    videos = models.ManyToManyField("videos.Video", blank=True, related_name="topics")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndexJob(models.Model):
+    """One run of indexing a playlist for a user."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        WAITING_QUOTA = "waiting_quota", "Waiting for quota"
+        DONE = "done", "Done"
+        DONE_WITH_FAILURES = "done_with_failures", "Done with failures"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.WAITING_QUOTA)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="index_jobs"
+    )
+    playlist = models.ForeignKey(
+        "playlists.Playlist", on_delete=models.CASCADE, related_name="jobs"
+    )
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    reindex = models.BooleanField(default=False)
+    message = models.CharField(max_length=500, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    indexed = models.PositiveIntegerField(default=0)
+    no_transcript = models.PositiveIntegerField(default=0)
+    unavailable = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The atomic claim: at most one active job per playlist and user.
+            models.UniqueConstraint(
+                fields=["user", "playlist"],
+                condition=models.Q(status__in=["queued", "running", "waiting_quota"]),
+                name="one_active_job_per_playlist",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class JobVideo(models.Model):
+    """The outcome of one video in one job: nothing is lost, every video ends with a reason."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        INDEXED = "indexed", "Indexed"
+        NO_TRANSCRIPT = "no_transcript", "No transcript"
+        UNAVAILABLE = "unavailable", "Unavailable"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    job = models.ForeignKey(IndexJob, on_delete=models.CASCADE, related_name="videos")
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="job_entries")
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
+    )
+    reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "video"], name="job_video_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.video_id}: {self.outcome}"

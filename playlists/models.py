@@ -1,0 +1,70 @@
+"""Google identities, their stored credentials, and the playlists people index."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from config.crypto import EncryptedTextField
+
+
+class GoogleAccount(models.Model):
+    """The Google identity of a user, keyed by Google's stable account id (`sub`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="google_account"
+    )
+    google_id = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    picture = models.URLField(max_length=500, blank=True)
+    # Tokens are encrypted at rest (config.crypto); never logged or shown.
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expiry = models.DateTimeField(null=True, blank=True)
+    scopes = models.TextField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.email or self.google_id
+
+
+class Playlist(models.Model):
+    youtube_id = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    channel_youtube_id = models.CharField(max_length=64, blank=True)
+    channel_title = models.CharField(max_length=500, blank=True)
+    thumbnails = models.JSONField(default=dict, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    privacy_status = models.CharField(max_length=16, blank=True)
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="playlists")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title or self.youtube_id
+
+    @property
+    def url(self) -> str:
+        return f"https://www.youtube.com/playlist?list={self.youtube_id}"
+
+
+class PlaylistItem(models.Model):
+    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="items")
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="in_playlists")
+    youtube_id = models.CharField(max_length=128, unique=True, help_text="playlistItem id")
+    position = models.PositiveIntegerField(default=0)
+    added_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["playlist_id", "position"]
+        indexes = [models.Index(fields=["playlist", "position"], name="item_playlist_pos_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.playlist_id}#{self.position}"

@@ -1,0 +1,121 @@
+"""The index itself: channels, videos, transcripts and their timed chunks.
+
+YouTube's own ids are unique indexed CharFields used in URLs and the API; our ids are BigAutoField.
+All writes that come from YouTube go through services.py upserts keyed on the YouTube id.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class Channel(models.Model):
+    youtube_id = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    thumbnails = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title or self.youtube_id
+
+    @property
+    def url(self) -> str:
+        return f"https://www.youtube.com/channel/{self.youtube_id}"
+
+
+class Video(models.Model):
+    class Source(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        PLAYLIST = "playlist", "Playlist"
+
+    youtube_id = models.CharField(max_length=32, unique=True)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="videos"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    thumbnails = models.JSONField(default=dict, blank=True)
+    view_count = models.BigIntegerField(null=True, blank=True)
+    like_count = models.BigIntegerField(null=True, blank=True)
+    comment_count = models.BigIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    tags = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PLAYLIST)
+    details_fetched_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["-published_at", "-id"], name="video_newest_idx")]
+
+    def __str__(self) -> str:
+        return self.title or self.youtube_id
+
+    @property
+    def url(self) -> str:
+        return f"https://www.youtube.com/watch?v={self.youtube_id}"
+
+    def url_at(self, seconds: float) -> str:
+        return f"{self.url}&t={int(seconds)}s"
+
+    @property
+    def thumbnail_url(self) -> str:
+        for size in ("medium", "high", "default"):
+            if url := (self.thumbnails.get(size) or {}).get("url"):
+                return url
+        return f"https://i.ytimg.com/vi/{self.youtube_id}/mqdefault.jpg"
+
+
+class Transcript(models.Model):
+    """The transcript state of a video, and the track we chose (manual before generated).
+
+    A row exists once we tried: "nothing found" is never confused with "never tried".
+    """
+
+    class Status(models.TextChoices):
+        FETCHED = "fetched", "Fetched"
+        NONE = "none", "No transcript"
+        DISABLED = "disabled", "Transcripts disabled"
+        UNAVAILABLE = "unavailable", "Video unavailable"
+        FAILED = "failed", "Failed"
+
+    video = models.OneToOneField(Video, on_delete=models.CASCADE, related_name="transcript")
+    language = models.CharField(max_length=16, blank=True)
+    is_generated = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.FETCHED)
+    error = models.TextField(blank=True)
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        kind = "auto" if self.is_generated else "manual"
+        return f"{self.video_id} {self.language} ({kind})"
+
+
+class TranscriptChunk(models.Model):
+    """About 30 seconds of what is said, with the second it starts at."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="chunks")
+    # Denormalised so search can join chunks to videos without passing through transcripts.
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    start = models.FloatField(help_text="seconds from the start of the video")
+    duration = models.FloatField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["video_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "position"], name="chunk_video_position_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video_id}@{self.start:.0f}s"
