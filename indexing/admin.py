@@ -1,16 +1,96 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
 from indexing.models import ApiKey, IndexJob, JobVideo, Topic
+from indexing.youtube.keypool import KeyPool, KeyUsage, api_key_enable
+
+
+class ApiKeyForm(forms.ModelForm):
+    """The key is typed once and never shown again: the field stays empty on edit."""
+
+    key = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current key. Stored keys are only shown masked.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "key", "is_active"]
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"].strip()
+        if not key and not self.instance.pk:
+            raise forms.ValidationError("An API key is required.")
+        return key or self.instance.key
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "masked", "is_active", "disabled_reason", "created_at"]
+    form = ApiKeyForm
+    list_display = [
+        "name",
+        "masked",
+        "is_active",
+        "units_today",
+        "search_calls_today",
+        "exhausted_until",
+        "disabled_reason",
+        "disabled_at",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name"]
-    readonly_fields = ["disabled_at", "created_at"]
+    readonly_fields = [
+        "masked",
+        "units_today",
+        "search_calls_today",
+        "exhausted_until",
+        "disabled_reason",
+        "disabled_at",
+        "created_at",
+    ]
+    actions = ["reenable_keys"]
+
+    def _usage(self, obj: ApiKey) -> KeyUsage | None:
+        # One Redis round trip per row, cached on the object for the row's other columns.
+        if not obj.pk:
+            return None
+        if not hasattr(obj, "_quota_usage"):
+            obj._quota_usage = KeyPool().usage(obj)
+        return obj._quota_usage
+
+    @admin.display(description="units today")
+    def units_today(self, obj: ApiKey) -> str:
+        usage = self._usage(obj)
+        return f"{usage.units.used:,} / {usage.units.budget:,}" if usage else "-"
+
+    @admin.display(description="search calls today")
+    def search_calls_today(self, obj: ApiKey) -> str:
+        usage = self._usage(obj)
+        return f"{usage.search.used:,} / {usage.search.budget:,}" if usage else "-"
+
+    @admin.display(description="exhausted until (UTC)")
+    def exhausted_until(self, obj: ApiKey) -> str:
+        usage = self._usage(obj)
+        if not usage:
+            return "-"
+        spent = [
+            f"{name}: {bucket.exhausted_until:%Y-%m-%d %H:%M}"
+            for name, bucket in usage.buckets.items()
+            if bucket.exhausted_until
+        ]
+        return ", ".join(spent) or "-"
+
+    @admin.action(description="Re-enable selected keys (and clear today's exhausted marks)")
+    def reenable_keys(self, request, queryset) -> None:
+        pool = KeyPool()
+        count = sum(
+            api_key_enable(key_id=pk, pool=pool) for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(request, f"Re-enabled {count} key(s).", messages.SUCCESS)
 
 
 @admin.register(Topic)
