@@ -7,7 +7,30 @@ All writes that come from YouTube go through services.py upserts keyed on the Yo
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+
+# Search vectors are GENERATED columns, so every write path (bulk upserts, COPY of chunks) keeps
+# them current without a step of its own. videos_tags_text() is an IMMUTABLE wrapper of
+# array_to_string, created in migration 0002, because generated columns need immutable functions.
+SEARCH_CONFIG = "english"
+
+
+def _video_search_expression() -> SearchVector:
+    tags = models.Func("tags", function="videos_tags_text", output_field=models.TextField())
+    return (
+        SearchVector("title", config=SEARCH_CONFIG, weight="A")
+        + SearchVector(tags, config=SEARCH_CONFIG, weight="B")
+        + SearchVector("description", config=SEARCH_CONFIG, weight="C")
+    )
+
+
+class WithoutSearchVectorManager(models.Manager):
+    """Leaves the (large) search vector unread unless a query asks for it by name."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().defer("search_vector")
 
 
 class Channel(models.Model):
@@ -52,10 +75,21 @@ class Video(models.Model):
     details_fetched_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    search_vector = models.GeneratedField(
+        expression=_video_search_expression(), output_field=SearchVectorField(), db_persist=True
+    )
+    # The most popular videos form the "hot" search tier: their chunks sit in a small partial
+    # GIN index searched first (SEARCH-NOTES.md). Set by `manage.py rebuild_search_index`.
+    search_hot = models.BooleanField(default=False, db_default=False)
+
+    objects = WithoutSearchVectorManager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["-published_at", "-id"], name="video_newest_idx")]
+        indexes = [
+            models.Index(fields=["-published_at", "-id"], name="video_newest_idx"),
+            GinIndex(fields=["search_vector"], name="video_search_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.youtube_id
@@ -110,11 +144,33 @@ class TranscriptChunk(models.Model):
     start = models.FloatField(help_text="seconds from the start of the video")
     duration = models.FloatField()
     text = models.TextField()
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # Copied from the video by a trigger (migration 0002), so COPY in transcript_save needs no
+    # change; db_default keeps COPY without this column valid.
+    search_hot = models.BooleanField(default=False, db_default=False)
+
+    objects = WithoutSearchVectorManager()
 
     class Meta:
         ordering = ["video_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["video", "position"], name="chunk_video_position_uniq")
+        ]
+        indexes = [
+            GinIndex(
+                fields=["search_vector"],
+                condition=models.Q(search_hot=True),
+                name="chunk_search_hot_gin",
+            ),
+            GinIndex(
+                fields=["search_vector"],
+                condition=models.Q(search_hot=False),
+                name="chunk_search_cold_gin",
+            ),
         ]
 
     def __str__(self) -> str:

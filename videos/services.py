@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.parsing import ChannelData, VideoData
+from videos.search.cache import bump_version_on_commit
 
 CHUNK_SECONDS = 30.0
 
@@ -104,6 +105,7 @@ def video_upsert_many(
         update_fields=[*update_fields, "updated_at"],
         batch_size=1000,
     )
+    bump_version_on_commit()  # cached search results may now be stale
     return dict(Video.objects.filter(youtube_id__in=unique).values_list("youtube_id", "id"))
 
 
@@ -183,6 +185,7 @@ def transcript_save(
                         chunk.text,
                     )
                 )
+    bump_version_on_commit()
     return transcript
 
 
@@ -193,4 +196,5 @@ def transcript_mark(*, video_id: int, status: str, error: str = "") -> Transcrip
             video_id=video_id, defaults={"status": status, "error": error[:2000]}
         )
         TranscriptChunk.objects.filter(video_id=video_id).delete()
+        bump_version_on_commit()
     return transcript

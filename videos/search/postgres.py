@@ -1,0 +1,263 @@
+"""The PostgreSQL engine: weighted tsvectors, capped ranking, hot/cold chunk tiers, pg_trgm.
+
+Design from ../shared/SEARCH-NOTES.md:
+- Scoring costs ~2 µs per matching chunk, so only the first CAP matching chunks are ranked;
+  rows are read hot tier first (chunks of the most popular videos, in a small partial GIN
+  index), then cold. A query with fewer than CAP matches is ranked exactly.
+- ts_headline runs on the returned moments only.
+
+Score of a video: a tier from where the words are (title 3 > tags 2 > description 1 > only
+across fields 0.5 > transcript only 0), plus fractions (< 1 together) from the metadata rank,
+the best moment's rank and a mild recency boost, so a title match always outranks a video
+that only says the words.
+"""
+
+# ruff: noqa: S608 -- interpolated SQL is table names and constants only; user input is
+# always passed as query parameters.
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from django.db import connection
+
+from videos.models import SEARCH_CONFIG
+from videos.search import trigram
+from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
+from videos.search.query import ParsedQuery, excluded_tsquery_text, to_tsquery_text
+from videos.search.types import Moment, RawHit, RawPage, moment_url
+
+CAP = 1000
+MAX_CAP = 50_000
+FUZZY_TITLE_LIMIT = 200
+# Fuzzy titles are only looked for when exact metadata matches are this few: a correctly
+# spelt query should not pull in look-alike titles.
+FUZZY_WHEN_FEWER_THAN = 20
+MIN_FUZZY_LENGTH = 4
+START, STOP = "\x02", "\x03"
+HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=2"
+RECENCY = "0.1 * exp(-greatest(extract(epoch FROM now() - coalesce(v.published_at, now())), 0)"
+RECENCY += " / 31557600.0)"
+
+
+def cap_for(offset: int, limit: int) -> int:
+    """Deeper pages rank more matches, so paging never stops at a fixed number."""
+    return min(max(CAP, (offset + limit) * 10), MAX_CAP)
+
+
+def snippet_html(headline: str) -> str:
+    """Escape the transcript text, then turn our highlight markers into <mark>."""
+    escaped = html.escape(headline)
+    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def search(
+        self, query: ParsedQuery, *, sort: str, offset: int, limit: int, with_moments: int
+    ) -> RawPage:
+        filters = filter_sql(query.filters)
+        if filters.impossible:
+            return RawPage(hits=(), total=0, total_exact=True, has_next=False)
+        tsquery = to_tsquery_text(query)
+        if not tsquery:
+            rows, total, exact = self._filtered(query, filters, offset, limit)
+        elif sort == "date":
+            rows, total, exact = self._matches(query, filters, offset, limit, by_date=True)
+            if not exact:
+                rows = self._newest_matching(query, filters, offset, limit)
+        else:
+            rows, total, exact = self._matches(query, filters, offset, limit, by_date=False)
+        moments = self._moments_for(query, [r[0] for r in rows], with_moments) if tsquery else {}
+        hits = tuple(RawHit(vid, float(score), tuple(moments.get(vid, ()))) for vid, score in rows)
+        has_next = offset + limit < total or (not exact and len(rows) == limit)
+        return RawPage(hits=hits, total=total, total_exact=exact, has_next=has_next)
+
+    def moments(self, query: ParsedQuery, *, video_id: int, limit: int) -> list[Moment]:
+        if not to_tsquery_text(query):
+            return []
+        found = self._moments_for(query, [video_id], limit)
+        return sorted(found.get(video_id, []), key=lambda m: m.start)
+
+    def index_videos(self, video_ids: Sequence[int]) -> None:
+        """Nothing to do: generated columns keep the vectors current in every write."""
+
+    def remove_videos(self, video_ids: Sequence[int]) -> None:
+        """Nothing to do: rows and their vectors go together."""
+
+    # --- queries -------------------------------------------------------------------------
+
+    def _excluded_sql(self, query: ParsedQuery, column: str) -> tuple[str, list[object]]:
+        excluded = excluded_tsquery_text(query)
+        if not excluded:
+            return "", []
+        return f" AND NOT {column} @@ to_tsquery('{SEARCH_CONFIG}', %s)", [excluded]
+
+    def _matches(
+        self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int, *, by_date: bool
+    ) -> tuple[list[tuple[int, float]], int, bool]:
+        cap = cap_for(offset, limit)
+        params: list[object] = [to_tsquery_text(query)]
+        where = filters.where()
+        chunk_filter = ""
+        if filters.clauses:
+            chunk_filter = (
+                f" AND c.video_id IN (SELECT v.id FROM {VIDEO_TABLE} v WHERE TRUE{where})"
+            )
+        excl_chunk, excl_chunk_params = self._excluded_sql(query, "c.search_vector")
+        excl_video, excl_video_params = self._excluded_sql(query, "v.search_vector")
+        meta = (
+            f"meta AS (SELECT v.id, v.search_vector AS sv FROM {VIDEO_TABLE} v, q "
+            f"WHERE v.search_vector @@ q.q{where} LIMIT %s)"
+        )
+        params += [*filters.params, cap]
+        tiers = []
+        for hot in ("c.search_hot", "NOT c.search_hot"):
+            tiers.append(
+                f"(SELECT c.video_id, c.search_vector AS sv FROM {CHUNK_TABLE} c, q "
+                f"WHERE {hot} AND c.search_vector @@ q.q{chunk_filter}{excl_chunk} LIMIT %s)"
+            )
+            params += [*filters.params, *excl_chunk_params, cap]
+        chunk = f"chunk AS ({tiers[0]} UNION ALL {tiers[1]} LIMIT %s)"
+        params.append(cap)
+        fuzzy, fuzzy_params = self._fuzzy_sql(query, filters, cap)
+        params += fuzzy_params
+        order = (
+            "v.published_at DESC NULLS LAST, v.id DESC"
+            if by_date
+            else "score DESC, v.published_at DESC NULLS LAST, v.id DESC"
+        )
+        sql = f"""
+            WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q),
+            {meta}, {chunk}, {fuzzy},
+            scored AS (
+                SELECT id, CASE
+                    WHEN ts_filter(sv, '{{a}}') @@ q.q THEN 3
+                    WHEN ts_filter(sv, '{{b}}') @@ q.q THEN 2
+                    WHEN ts_filter(sv, '{{c}}') @@ q.q THEN 1
+                    ELSE 0.5 END AS tier,
+                    ts_rank('{{0.1, 0.2, 0.4, 1.0}}', sv, q.q, 32) AS mr, 0.0 AS cr
+                FROM meta, q
+                UNION ALL
+                SELECT video_id, 0, 0, max(ts_rank_cd(sv, q.q, 32)) FROM chunk, q GROUP BY video_id
+                UNION ALL
+                SELECT id, tier, 0, 0 FROM fuzzy
+            ),
+            candidates AS (
+                SELECT id, max(tier) AS tier, max(mr) AS mr, max(cr) AS cr
+                FROM scored GROUP BY id
+            )
+            SELECT v.id, c.tier + 0.45 * c.mr + 0.45 * c.cr + {RECENCY} AS score,
+                count(*) OVER () AS total,
+                (SELECT count(*) FROM meta) AS meta_n,
+                (SELECT count(*) FROM chunk) AS chunk_n
+            FROM candidates c JOIN {VIDEO_TABLE} v ON v.id = c.id
+            WHERE TRUE{excl_video}
+            ORDER BY {order}
+            LIMIT %s OFFSET %s
+        """
+        params += [*excl_video_params, limit, offset]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not rows:
+            # Past the end of the results (or none): the count comes from page one.
+            return [], (self._count(query, filters, cap) if offset else 0), True
+        total, meta_n, chunk_n = rows[0][2], rows[0][3], rows[0][4]
+        exact = meta_n < cap and chunk_n < cap
+        return [(r[0], r[1]) for r in rows], total, exact
+
+    def _count(self, query: ParsedQuery, filters: FilterSql, cap: int) -> int:
+        rows, total, _ = self._matches(query, filters, 0, 1, by_date=False)
+        return total if rows else 0
+
+    def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, cap: int):
+        text = query.plain_text()
+        if len(text) < MIN_FUZZY_LENGTH or not trigram.available():
+            return "fuzzy AS (SELECT NULL::bigint AS id, 0.0 AS tier WHERE FALSE)", []
+        where = filters.where()
+        sql = f"""fuzzy AS (
+            (SELECT v.id, 1.0 + word_similarity(%s, v.title) AS tier FROM {VIDEO_TABLE} v
+             WHERE (SELECT count(*) FROM meta) < {FUZZY_WHEN_FEWER_THAN}
+               AND %s <%% v.title{where} LIMIT {FUZZY_TITLE_LIMIT})
+            UNION ALL
+            (SELECT v.id, 1.0 + 0.9 * similarity(ch.title, %s) FROM {CHANNEL_TABLE} ch
+             JOIN {VIDEO_TABLE} v ON v.channel_id = ch.id
+             WHERE ch.title %% %s AND similarity(ch.title, %s) >= {trigram.CHANNEL_SIMILARITY}
+             {where} LIMIT %s))"""
+        params = [text, text, *filters.params, text, text, text, *filters.params, cap]
+        return sql, params
+
+    def _newest_matching(
+        self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int
+    ) -> list[tuple[int, float]]:
+        """Newest first for a query with too many matches to rank: walk videos by date and keep
+        those matching (fast exactly because matches are common)."""
+        excl_video, excl_params = self._excluded_sql(query, "v.search_vector")
+        sql = f"""
+            WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q)
+            SELECT v.id, {RECENCY} FROM {VIDEO_TABLE} v, q
+            WHERE (v.search_vector @@ q.q OR EXISTS (
+                SELECT 1 FROM {CHUNK_TABLE} c WHERE c.video_id = v.id AND c.search_vector @@ q.q))
+              {filters.where()}{excl_video}
+            ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT %s OFFSET %s
+        """
+        params = [to_tsquery_text(query), *filters.params, *excl_params, limit, offset]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(r[0], r[1]) for r in cursor.fetchall()]
+
+    def _filtered(
+        self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int
+    ) -> tuple[list[tuple[int, float]], int, bool]:
+        """Only filters (or only stop words): the matching videos, newest first."""
+        if query.has_terms or not filters.clauses:
+            return [], 0, True  # every word was a stop word, or nothing to look for at all
+        excl_video, excl_params = self._excluded_sql(query, "v.search_vector")
+        sql = f"""
+            SELECT v.id, {RECENCY}, count(*) OVER () FROM {VIDEO_TABLE} v
+            WHERE TRUE{filters.where()}{excl_video}
+            ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT %s OFFSET %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*filters.params, *excl_params, limit, offset])
+            rows = cursor.fetchall()
+        total = rows[0][2] if rows else 0
+        return [(r[0], r[1]) for r in rows], total, True
+
+    def _moments_for(
+        self, query: ParsedQuery, video_ids: list[int], per_video: int
+    ) -> dict[int, list[Moment]]:
+        """Best `per_video` moments of each video, highlighted; only these rows get ts_headline.
+
+        No search_hot predicate here, so the planner cannot use the partial GIN indexes and
+        reads each video's few chunks through the (video_id, position) index instead.
+        """
+        if not video_ids or per_video <= 0:
+            return {}
+        excl, excl_params = self._excluded_sql(query, "c.search_vector")
+        sql = f"""
+            WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q)
+            SELECT s.video_id, v.youtube_id, s.start,
+                ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s)
+            FROM (
+                SELECT c.video_id, c.start, c.text, row_number() OVER (
+                    PARTITION BY c.video_id
+                    ORDER BY ts_rank_cd(c.search_vector, q.q) DESC, c.position) AS rn
+                FROM {CHUNK_TABLE} c, q
+                WHERE c.video_id = ANY(%s) AND c.search_vector @@ q.q{excl}
+            ) s JOIN {VIDEO_TABLE} v ON v.id = s.video_id, q
+            WHERE s.rn <= %s
+            ORDER BY s.video_id, s.rn
+        """
+        params = [to_tsquery_text(query), HEADLINE_OPTIONS, video_ids, *excl_params, per_video]
+        found: dict[int, list[Moment]] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for video_id, youtube_id, start, headline in cursor.fetchall():
+                found.setdefault(video_id, []).append(
+                    Moment(start, moment_url(youtube_id, start), snippet_html(headline))
+                )
+        return found

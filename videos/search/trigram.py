@@ -1,0 +1,49 @@
+"""Typo tolerance with pg_trgm, when the server has it; without it search works, exact only."""
+
+# ruff: noqa: S608 -- interpolated SQL is table names and constants only; user input is
+# always passed as query parameters.
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import connection
+
+from videos.models import Channel
+
+logger = logging.getLogger(__name__)
+
+CHECK_EVERY_SECONDS = 60.0
+# similarity() of a misspelt channel name with the real one: "veritasiun" ~ 0.6.
+CHANNEL_SIMILARITY = 0.45
+_state: dict[str, float | bool] = {"checked_at": -1e9, "available": False}
+
+
+def available() -> bool:
+    """Is pg_trgm installed? Checked once a minute per process, warned about when missing."""
+    now = time.monotonic()
+    if now - float(_state["checked_at"]) > CHECK_EVERY_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            found = cursor.fetchone() is not None
+        if not found:
+            logger.warning("pg_trgm is not installed: search typo tolerance is off")
+        _state.update(checked_at=now, available=found)
+    return bool(_state["available"])
+
+
+def forget() -> None:
+    """Check again on the next search (after the extension was added or removed)."""
+    _state["checked_at"] = -1e9
+
+
+def closest_channels(name: str, limit: int = 5) -> list[int]:
+    table = Channel._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE title %% %s AND similarity(title, %s) >= %s "
+            "ORDER BY similarity(title, %s) DESC LIMIT %s",
+            [name, name, CHANNEL_SIMILARITY, name, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]

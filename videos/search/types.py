@@ -1,0 +1,116 @@
+"""Result and request types shared by both engines, the selector, the API and the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+SORTS = ("relevance", "date")
+DURATIONS = {"short": (0, 4 * 60), "medium": (4 * 60, 20 * 60), "long": (20 * 60, None)}
+TRANSCRIPT_KINDS = ("manual", "auto", "has", "none")
+SOURCES = ("topic", "playlist")
+MAX_QUERY_LENGTH = 500
+MAX_PAGE_SIZE = 100
+MOMENTS_PER_HIT = 3
+MAX_MORE_MOMENTS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Filters from form fields/API parameters or inline in the query; empty means any."""
+
+    channel: str = ""
+    topic: str = ""
+    playlist: str = ""
+    after: date | None = None
+    before: date | None = None
+    min_seconds: int | None = None
+    max_seconds: int | None = None
+    language: str = ""
+    transcript: str = ""
+    source: str = ""
+
+    def merged(self, override: SearchFilters) -> SearchFilters:
+        """These filters with every value set in `override` taking precedence."""
+        changes = {
+            name: getattr(override, name)
+            for name in self.__slots__
+            if getattr(override, name) not in ("", None)
+        }
+        return replace(self, **changes)
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) in ("", None) for name in self.__slots__)
+
+    def as_key(self) -> dict[str, Any]:
+        return {name: str(getattr(self, name) or "") for name in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A transcript chunk that matches: where it starts and its highlighted snippet (safe HTML)."""
+
+    start: float
+    url: str
+    snippet_html: str
+
+    @property
+    def seconds(self) -> int:
+        return int(self.start)
+
+    @property
+    def timestamp(self) -> str:
+        return format_timestamp(self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class RawHit:
+    """What an engine returns per video, before the video row is loaded: cacheable."""
+
+    video_id: int
+    score: float
+    moments: tuple[Moment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    hits: tuple[RawHit, ...]
+    total: int
+    total_exact: bool
+    has_next: bool
+
+
+@dataclass
+class SearchHit:
+    video: Any  # videos.models.Video
+    score: float
+    moments: list[Moment] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    total: int
+    total_exact: bool
+    page: int
+    page_size: int
+    has_next: bool
+    sort: str
+    cached: bool = False
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def format_timestamp(seconds: float) -> str:
+    """1:02:03 or 2:03, as YouTube shows times."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def moment_url(youtube_id: str, start: float) -> str:
+    return f"https://www.youtube.com/watch?v={youtube_id}&t={int(start)}s"
