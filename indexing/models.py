@@ -81,6 +81,7 @@ class IndexJob(models.Model):
     reindex = models.BooleanField(default=False)
     message = models.CharField(max_length=500, blank=True)
     total = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     indexed = models.PositiveIntegerField(default=0)
     no_transcript = models.PositiveIntegerField(default=0)
@@ -88,6 +89,10 @@ class IndexJob(models.Model):
     failed = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Set when the per-video tasks are published: from then on the sweeper watches the job.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # waiting_quota: when YouTube's quota resets and the job picks up again.
+    resume_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -107,6 +112,13 @@ class IndexJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.started_at:
+            return None
+        end = self.finished_at or timezone.now()
+        return round((end - self.started_at).total_seconds(), 1)
 
 
 class JobVideo(models.Model):
@@ -133,6 +145,8 @@ class JobVideo(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["job", "video"], name="job_video_uniq"),
         ]
+        # Counts by outcome and "pending videos of this job" are the sweeper's and page's reads.
+        indexes = [models.Index(fields=["job", "outcome"], name="jobvideo_job_outcome_idx")]
 
     def __str__(self) -> str:
         return f"{self.job_id}/{self.video_id}: {self.outcome}"
