@@ -1,0 +1,36 @@
+"""Register TubeIndex's periodic tasks with django-celery-beat (idempotent; run after migrate).
+
+update_or_create by name: a deploy updates the task and schedule but keeps what an admin
+toggled (enabled), unlike delete-and-recreate.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+# name -> (task, every N seconds, queue)
+PERIODIC_TASKS = {
+    "Dispatch due topics": ("indexing.tasks.dispatch_due_topics", 60, "polling"),
+}
+
+
+def beat_schedule_sync() -> list[str]:
+    names = []
+    for name, (task, seconds, queue) in PERIODIC_TASKS.items():
+        every, _ = IntervalSchedule.objects.get_or_create(
+            every=seconds, period=IntervalSchedule.SECONDS
+        )
+        PeriodicTask.objects.update_or_create(
+            name=name, defaults={"task": task, "interval": every, "queue": queue}
+        )
+        names.append(name)
+    return names
+
+
+class Command(BaseCommand):
+    help = "Create or update the Celery beat schedule (topic polling) in the database."
+
+    def handle(self, *args, **options) -> None:
+        for name in beat_schedule_sync():
+            self.stdout.write(f"scheduled: {name}")
