@@ -1,0 +1,147 @@
+"""GET /api/search/: the search page's data as JSON, with the API's one error shape."""
+
+from __future__ import annotations
+
+from django.http import QueryDict
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import ErrorSerializer
+from videos import selectors
+from videos.api.serializers import VideoSerializer
+from videos.search.errors import SearchInputError
+from videos.search.query import QueryError, filter_value
+from videos.search.types import (
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    SORTS,
+    SOURCES,
+    TRANSCRIPT_KINDS,
+    SearchFilters,
+    SearchPage,
+)
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    """Query parameters; the same filters can be typed inline in `q` (channel:name lang:en)."""
+
+    q = serializers.CharField(
+        max_length=MAX_QUERY_LENGTH,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text='Words, "phrases", -excluded, or; the last word matches as a prefix; '
+        "inline filters such as channel:name lang:en after:2024-01-01.",
+    )
+    sort = serializers.ChoiceField(choices=SORTS, default="relevance")
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=20)
+    channel = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    topic = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    playlist = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    after = serializers.CharField(
+        required=False, allow_blank=True, max_length=10, help_text="2024, 2024-05 or 2024-05-17"
+    )
+    before = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    duration = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        help_text="short (< 4 min), medium (4-20), long (> 20) or minutes like 5-20",
+    )
+    lang = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    transcript = serializers.ChoiceField(choices=TRANSCRIPT_KINDS, required=False, allow_blank=True)
+    source = serializers.ChoiceField(choices=SOURCES, required=False, allow_blank=True)
+
+    FILTER_FIELDS = ("channel", "topic", "playlist", "after", "before", "duration", "lang")
+    FILTER_FIELDS += ("transcript", "source")
+
+    def validate(self, attrs: dict) -> dict:
+        values: dict[str, object] = {}
+        for key in self.FILTER_FIELDS:
+            if raw := (attrs.get(key) or "").strip():
+                try:
+                    values.update(filter_value(key, raw))
+                except QueryError as exc:
+                    raise serializers.ValidationError({key: str(exc)}) from exc
+        attrs["filters"] = SearchFilters(**values)
+        return attrs
+
+
+def search_from_params(params: QueryDict) -> SearchPage:
+    """Validate the parameters and run the search; raises ValidationError / SearchInputError."""
+    serializer = SearchParamsSerializer(data=params)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    return selectors.video_search(
+        q=data["q"],
+        filters=data["filters"],
+        sort=data["sort"],
+        page=data["page"],
+        page_size=data["page_size"],
+    )
+
+
+class MomentSerializer(serializers.Serializer):
+    start = serializers.FloatField(help_text="seconds from the start of the video")
+    timestamp = serializers.CharField(help_text="as YouTube shows it, e.g. 12:05")
+    url = serializers.URLField(help_text="opens the video at this moment")
+    snippet_html = serializers.CharField(help_text="escaped text, matches in <mark>")
+
+
+class SearchHitSerializer(serializers.Serializer):
+    video = VideoSerializer()
+    score = serializers.FloatField()
+    moments = MomentSerializer(many=True)
+
+
+class SearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="matching videos (a lower bound if not exact)")
+    count_is_exact = serializers.BooleanField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SearchHitSerializer(many=True)
+
+
+def _page_url(request: Request, page: int) -> str:
+    params = request.query_params.copy()
+    params["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+class SearchApi(APIView):
+    """Search videos by title, tags, description and what is said in them."""
+
+    @extend_schema(
+        parameters=[SearchParamsSerializer],
+        responses={200: SearchPageSerializer, 400: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "empty query",
+                value={"message": "Type something to search for.", "extra": {"field": "q"}},
+                response_only=True,
+                status_codes=["400"],
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        if "q" not in request.query_params:
+            raise SearchInputError("Type something to search for.", extra={"field": "q"})
+        page = search_from_params(request.query_params)
+        body = {
+            "count": page.total,
+            "count_is_exact": page.total_exact,
+            "page": page.page,
+            "page_size": page.page_size,
+            "next": _page_url(request, page.page + 1) if page.has_next else None,
+            "previous": _page_url(request, page.page - 1) if page.has_previous else None,
+            "results": [
+                {"video": hit.video, "score": round(hit.score, 4), "moments": hit.moments}
+                for hit in page.hits
+            ],
+        }
+        return Response(SearchPageSerializer(body).data)

@@ -1,0 +1,94 @@
+"""Pages: search results, a video with its full transcript, and "more moments" (htmx)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from rest_framework.exceptions import ValidationError
+
+from config.api import ApplicationError
+from videos import selectors
+from videos.api.search import SearchParamsSerializer, search_from_params
+from videos.search.types import DURATIONS, SOURCES, TRANSCRIPT_KINDS, format_timestamp
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    detail = getattr(exc, "detail", {})
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {' '.join(map(str, msgs))}" for key, msgs in detail.items())
+    return str(detail)
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    context: dict = {
+        "q": params.get("q", ""),
+        "form": params,
+        "sorts": ("relevance", "date"),
+        "durations": tuple(DURATIONS),
+        "transcript_kinds": TRANSCRIPT_KINDS,
+        "sources": SOURCES,
+    }
+    status = 200
+    if "q" in params or any(params.get(k) for k in SearchParamsSerializer.FILTER_FIELDS):
+        try:
+            page = search_from_params(params)
+        except (ValidationError, ApplicationError) as exc:
+            context["error"] = _error_text(exc)
+            status = 400
+        else:
+            context["page"] = page
+            context["previous_query"] = _with_page(params, page.page - 1)
+            context["next_query"] = _with_page(params, page.page + 1)
+    return render(request, "videos/search.html", context, status=status)
+
+
+def _with_page(params, page: int) -> str:
+    copy = params.copy()
+    copy["page"] = str(page)
+    return copy.urlencode()
+
+
+def video_page(request: HttpRequest, youtube_id: str) -> HttpResponse:
+    video = selectors.video_get(youtube_id=youtube_id)
+    chunks = [
+        {
+            "start": c.start,
+            "seconds": int(c.start),
+            "timestamp": format_timestamp(c.start),
+            "text": c.text,
+        }
+        for c in selectors.video_chunks(video=video)
+    ]
+    moments = []
+    q = request.GET.get("q", "")
+    if q.strip():
+        try:
+            moments = selectors.video_moments(video=video, q=q)
+        except ApplicationError:
+            moments = []
+    start = request.GET.get("t", "")
+    context = {
+        "video": video,
+        "chunks": chunks,
+        "q": q,
+        "moments": moments,
+        "start": int(start) if start.isdigit() else 0,
+    }
+    return render(request, "videos/video.html", context)
+
+
+def video_moments(request: HttpRequest, youtube_id: str) -> HttpResponse:
+    """Every matching moment of one video, for the "more moments" expander."""
+    video = selectors.video_get(youtube_id=youtube_id)
+    try:
+        moments = selectors.video_moments(video=video, q=request.GET.get("q", ""))
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain")
+    return render(
+        request,
+        "videos/_moments.html",
+        {"video": video, "moments": moments, "all": True, "q": request.GET.get("q", "")},
+    )
