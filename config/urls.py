@@ -7,6 +7,7 @@ from config import health, views
 api_patterns = [
     path("", views.ApiRootView.as_view(), name="api-root"),
     path("", include("videos.api.urls")),
+    path("", include("videos.api.search_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -17,4 +18,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("", include("videos.urls")),
 ]
