@@ -22,7 +22,7 @@ from youtube_emulator.dataset import (
     iso,
     parse_rfc3339,
 )
-from youtube_emulator.state import EmulatorState, FailNext, mask_secret
+from youtube_emulator.state import STATE_KEY, EmulatorState, FailNext, mask_secret
 
 SETTABLE = {
     "units_per_day": int,
@@ -41,7 +41,7 @@ class BadInput(ValueError):
 
 
 def state_of(request: web.Request) -> EmulatorState:
-    return request.app["state"]
+    return request.app[STATE_KEY]
 
 
 def ok(body: Any, status: int = 200) -> web.Response:

@@ -31,7 +31,7 @@ from youtube_emulator.dataset import (
     tokenize,
 )
 from youtube_emulator.ids import decode_page_token, encode_page_token, etag
-from youtube_emulator.state import EmulatorState
+from youtube_emulator.state import STATE_KEY, EmulatorState
 
 SEARCH_CAP = 500
 READ_SCOPES = {
@@ -78,7 +78,7 @@ class Caller:
 
 
 def state_of(request: web.Request) -> EmulatorState:
-    return request.app["state"]
+    return request.app[STATE_KEY]
 
 
 def authenticate(request: web.Request, state: EmulatorState) -> Caller:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 
 from youtube_emulator import errors
-from youtube_emulator.state import AuthCode, EmulatorState, Grant
+from youtube_emulator.state import STATE_KEY, AuthCode, EmulatorState, Grant
 
 SCOPE_ALIASES = {
     "email": "https://www.googleapis.com/auth/userinfo.email",
@@ -40,7 +40,7 @@ AUTH_PARAMS = (
 
 
 def state_of(request: web.Request) -> EmulatorState:
-    return request.app["state"]
+    return request.app[STATE_KEY]
 
 
 def granted_scopes(raw: str) -> list[str]:

@@ -11,10 +11,9 @@ from aiohttp import web
 from youtube_emulator import control, data_api, errors, oauth, transcripts
 from youtube_emulator.config import EmulatorConfig
 from youtube_emulator.dataset import Dataset
-from youtube_emulator.state import EmulatorState
+from youtube_emulator.state import STATE_KEY, EmulatorState
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-STATE_KEY = "state"
 
 
 def family_of(path: str) -> str:
@@ -30,7 +29,7 @@ def family_of(path: str) -> str:
 
 @web.middleware
 async def stats_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state: EmulatorState = request.app[STATE_KEY]
+    state = request.app[STATE_KEY]
     stats = state.stats
     route = request.match_info.route
     endpoint = route.name or (route.resource.canonical if route.resource else "unknown")
@@ -128,7 +127,7 @@ async def not_found(request: web.Request) -> web.Response:
 def create_app(
     config: EmulatorConfig | None = None, dataset: Dataset | None = None
 ) -> web.Application:
-    """The emulator as an aiohttp Application (state in app["state"])."""
+    """The emulator as an aiohttp Application (its EmulatorState in app[STATE_KEY])."""
     config = config or EmulatorConfig()
     state = EmulatorState(config, dataset)
     app = web.Application(middlewares=[stats_middleware], client_max_size=4 * 1024 * 1024)

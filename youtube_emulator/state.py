@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
+
 from youtube_emulator import errors
 from youtube_emulator.config import FAMILIES, EmulatorConfig, FaultConfig, IpBlockConfig
 from youtube_emulator.dataset import Dataset, pacific_day_start
@@ -336,3 +338,6 @@ class EmulatorState:
 
     def quota_report(self) -> dict[str, Any]:
         return {mask_secret(k): self.quota.report(k) for k in self.quota.usage}
+
+
+STATE_KEY = web.AppKey("state", EmulatorState)

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from youtube_emulator import vocab
 from youtube_emulator.dataset import AGE_RESTRICTED, DELETED, PRIVATE, Dataset, Track, Video
-from youtube_emulator.state import EmulatorState
+from youtube_emulator.state import STATE_KEY, EmulatorState
 
 YOUTUBE_ORIGIN = "https://www.youtube.com"
 BOT_REASON = "Sign in to confirm you\u2019re not a bot"
@@ -31,7 +31,7 @@ TRANSLATION_LANGUAGES = ["de", "es", "fr", "pt", "ja", "it", "nl", "ko", "ru", "
 
 
 def state_of(request: web.Request) -> EmulatorState:
-    return request.app["state"]
+    return request.app[STATE_KEY]
 
 
 def _html(body: str, status: int = 200) -> web.Response:
