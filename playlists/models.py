@@ -7,6 +7,8 @@ from django.db import models
 
 from config.crypto import EncryptedTextField
 
+LIKED_ID = "LL"
+
 
 class GoogleAccount(models.Model):
     """The Google identity of a user, keyed by Google's stable account id (`sub`)."""
@@ -51,8 +53,18 @@ class Playlist(models.Model):
         return self.title or self.youtube_id
 
     @property
+    def api_id(self) -> str:
+        """The id to send to YouTube. Every account's Liked videos list is called "LL", so we
+        store it as "LL:<channel id>" to keep youtube_id unique across people."""
+        return LIKED_ID if self.youtube_id.startswith(f"{LIKED_ID}:") else self.youtube_id
+
+    @property
+    def is_liked(self) -> bool:
+        return self.api_id == LIKED_ID
+
+    @property
     def url(self) -> str:
-        return f"https://www.youtube.com/playlist?list={self.youtube_id}"
+        return f"https://www.youtube.com/playlist?list={self.api_id}"
 
 
 class PlaylistItem(models.Model):

@@ -1,0 +1,37 @@
+"""Per-resource Redis locks: SET NX PX with a random token, released only by their holder."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from indexing.redis import client
+
+# Compare-and-delete: a lock that expired and was taken by someone else is never released by us.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def lock_acquire(name: str, *, ttl_seconds: float) -> str | None:
+    token = secrets.token_hex(8)
+    if client().set(f"ti:lock:{name}", token, nx=True, px=int(ttl_seconds * 1000)):
+        return token
+    return None
+
+
+def lock_release(name: str, token: str) -> bool:
+    return bool(client().eval(_RELEASE, 1, f"ti:lock:{name}", token))
+
+
+@contextmanager
+def held(name: str, *, ttl_seconds: float) -> Iterator[bool]:
+    """Yields whether the lock was taken; releases it on exit if it was."""
+    token = lock_acquire(name, ttl_seconds=ttl_seconds)
+    try:
+        yield token is not None
+    finally:
+        if token is not None:
+            lock_release(name, token)

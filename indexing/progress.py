@@ -1,0 +1,153 @@
+"""Live progress of a job in Redis: what settled, how, how fast, and when it should end.
+
+Keys per job (all expire INDEXING_PROGRESS_TTL_SECONDS after the last write):
+  ti:job:{id}:meta     hash  todo, total, skipped, dispatched (unix seconds)
+  ti:job:{id}:settled  set   youtube ids of videos that reached an outcome in this job
+  ti:job:{id}:counts   hash  indexed / no_transcript / unavailable / failed / retries
+  ti:job:{id}:cancel   flag  set by Cancel; remaining tasks see it and skip
+
+A video settles once: `settle` adds it to the set and bumps its outcome counter in one Lua call,
+only if it was not there yet, so a task that runs twice counts once. The call that brings the set
+to `todo` is told so, and queues finish_job. PostgreSQL (JobVideo) stays the truth; Redis is the
+cheap live view, rebuilt from it when lost.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from indexing import conf
+from indexing.redis import client
+
+OUTCOMES = ("indexed", "no_transcript", "unavailable", "failed", "skipped")
+
+# Returns -1 when the video had already settled, else the settled count after adding it.
+_SETTLE = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return -1 end
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+local ttl = tonumber(ARGV[3])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
+return redis.call('SCARD', KEYS[1])
+"""
+
+# Retry-failed: forget these videos' settlement and their "failed" counts.
+_UNSETTLE = """
+local removed = 0
+for i = 1, #ARGV do removed = removed + redis.call('SREM', KEYS[1], ARGV[i]) end
+if removed > 0 then redis.call('HINCRBY', KEYS[2], 'failed', -removed) end
+return removed
+"""
+
+
+def _key(job_id: int, part: str) -> str:
+    return f"ti:job:{job_id}:{part}"
+
+
+def job_begin(*, job_id: int, total: int, skipped: int, todo: int) -> None:
+    """Reset the job's live state before its videos are published."""
+    ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
+    pipe = client().pipeline(transaction=True)
+    pipe.delete(_key(job_id, "settled"), _key(job_id, "counts"), _key(job_id, "cancel"))
+    meta = {"todo": todo, "total": total, "skipped": skipped, "dispatched": time.time()}
+    pipe.hset(_key(job_id, "meta"), mapping=meta)
+    pipe.expire(_key(job_id, "meta"), ttl)
+    pipe.execute()
+
+
+def settle(*, job_id: int, video_id: str, outcome: str) -> bool:
+    """Record a video's outcome; True when this was the last video of the job to settle."""
+    ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
+    redis = client()
+    count = redis.eval(
+        _SETTLE, 2, _key(job_id, "settled"), _key(job_id, "counts"), video_id, outcome, ttl
+    )
+    if int(count) < 0:
+        return False
+    todo = redis.hget(_key(job_id, "meta"), "todo")
+    return todo is not None and int(count) >= int(todo)
+
+
+def is_settled(*, job_id: int, video_id: str) -> bool:
+    return bool(client().sismember(_key(job_id, "settled"), video_id))
+
+
+def unsettle(*, job_id: int, video_ids: list[str]) -> int:
+    if not video_ids:
+        return 0
+    keys = (_key(job_id, "settled"), _key(job_id, "counts"))
+    removed = 0
+    for start in range(0, len(video_ids), 1000):
+        removed += int(client().eval(_UNSETTLE, 2, *keys, *video_ids[start : start + 1000]))
+    return removed
+
+
+def count_retry(*, job_id: int) -> None:
+    client().hincrby(_key(job_id, "counts"), "retries", 1)
+
+
+def cancel_flag_set(*, job_id: int) -> None:
+    client().set(_key(job_id, "cancel"), 1, ex=conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
+
+
+def is_cancelled(*, job_id: int) -> bool:
+    return bool(client().exists(_key(job_id, "cancel")))
+
+
+@dataclass
+class Snapshot:
+    total: int = 0
+    skipped: int = 0
+    todo: int = 0
+    settled: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    rate: float = 0.0  # videos per second since the fan-out
+    eta_seconds: float | None = None
+    found: bool = False
+
+    @property
+    def done(self) -> int:
+        return self.skipped + self.settled
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0
+        return min(100, int(self.done * 100 / self.total))
+
+
+def snapshot(*, job_id: int) -> Snapshot:
+    """One round trip: the job's live figures, or an empty Snapshot when Redis has none."""
+    pipe = client().pipeline(transaction=False)
+    pipe.hgetall(_key(job_id, "meta"))
+    pipe.scard(_key(job_id, "settled"))
+    pipe.hgetall(_key(job_id, "counts"))
+    meta_raw, settled, counts_raw = pipe.execute()
+    if not meta_raw:
+        return Snapshot()
+    meta = {k.decode(): float(v) for k, v in meta_raw.items()}
+    counts = {k.decode(): int(v) for k, v in counts_raw.items()}
+    snap = Snapshot(
+        total=int(meta.get("total", 0)),
+        skipped=int(meta.get("skipped", 0)),
+        todo=int(meta.get("todo", 0)),
+        settled=int(settled),
+        counts=counts,
+        found=True,
+    )
+    elapsed = time.time() - meta.get("dispatched", time.time())
+    if elapsed > 0 and snap.settled:
+        snap.rate = round(snap.settled / elapsed, 2)
+        remaining = max(0, snap.todo - snap.settled)
+        snap.eta_seconds = round(remaining / snap.rate, 1) if snap.rate else None
+    return snap
+
+
+def requeue_count(*, job_id: int, video_id: str) -> int:
+    """Bump and return how often the sweeper re-queued this video in this job."""
+    redis = client()
+    key = _key(job_id, "requeues")
+    count = redis.hincrby(key, video_id, 1)
+    redis.expire(key, conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
+    return int(count)

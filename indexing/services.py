@@ -1,0 +1,704 @@
+"""Writes of playlist indexing: start a job (atomic claim), list and fan out, index one video,
+finish, cancel, retry, and the sweeper that makes sure no job hangs.
+
+Tasks in indexing/tasks.py are thin wrappers around these functions; tests call them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from config.api import ApplicationError
+from indexing import conf, progress, ratelimit
+from indexing.locks import held
+from indexing.models import IndexJob, JobVideo
+from indexing.youtube import transcripts as transcript_client
+from indexing.youtube.data_api import YouTubeClient
+from indexing.youtube.errors import (
+    AuthError,
+    Forbidden,
+    NotFound,
+    QuotaExceeded,
+    QuotaExhausted,
+    TransientError,
+    YouTubeError,
+)
+from indexing.youtube.keypool import next_pacific_midnight
+from playlists import services as playlist_services
+from playlists.models import LIKED_ID, Playlist, PlaylistItem
+from videos.models import Transcript, Video
+from videos.parsing import parse_timestamp, video_from_playlist_item, video_from_resource
+from videos.services import (
+    DETAIL_FIELDS,
+    SNIPPET_FIELDS,
+    transcript_mark,
+    transcript_save,
+    video_upsert_many,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = IndexJob.Status
+Outcome = JobVideo.Outcome
+# A transcript in one of these states needs no new fetch unless re-index is asked.
+SETTLED_TRANSCRIPTS = (
+    Transcript.Status.FETCHED,
+    Transcript.Status.NONE,
+    Transcript.Status.DISABLED,
+    Transcript.Status.UNAVAILABLE,
+)
+PUBLISH_YIELD_EVERY = 100
+
+
+# --- starting a job -------------------------------------------------------------------------
+
+
+def _youtube_client(user) -> YouTubeClient:
+    """The user's OAuth client, or the API key pool for a user without Google (an admin)."""
+    credentials = playlist_services.google_credentials(user=user)
+    return YouTubeClient(credentials=credentials) if credentials else YouTubeClient()
+
+
+def playlist_resolve(*, user, youtube_id: str) -> Playlist:
+    """The Playlist row for an id someone asked to index, checking they may see it.
+
+    Another person's private playlist -> 403; an id YouTube does not know gets a stub row, and
+    its job then fails with "playlist not found" (the issue asks for a failed job, not a 4xx).
+    """
+    if youtube_id == LIKED_ID:
+        return _liked_resolve(user)
+    known = Playlist.objects.filter(youtube_id=youtube_id).first()
+    if known and (known.owners.filter(pk=user.pk).exists() or known.privacy_status == "public"):
+        return known
+    client = _youtube_client(user)
+    try:
+        found = client.playlists_by_id([youtube_id])
+        if found:
+            mine = _is_own_playlist(client, found[0])
+            return playlist_services.playlist_upsert_many(
+                resources=found, owner=user if mine else None
+            )[0]
+        # Not listed: unknown, private to someone else, or a special list such as Liked videos.
+        client.playlist_items(youtube_id)
+    except Forbidden as exc:
+        raise ApplicationError(
+            "This playlist is private and belongs to another account.",
+            status_code=403,
+            extra={"playlist_id": youtube_id},
+        ) from exc
+    except AuthError as exc:
+        raise playlist_services.GoogleAuthRequired(
+            "Your Google sign-in expired or was revoked. Please sign in with Google again."
+        ) from exc
+    except (NotFound, QuotaExhausted, QuotaExceeded, TransientError):
+        # The job records what happens next: failed (not found) or waiting for quota.
+        pass
+    return playlist_services.playlist_stub(youtube_id=youtube_id, owner=user)
+
+
+def _liked_resolve(user) -> Playlist:
+    client = _youtube_client(user)
+    if client.credentials is None:
+        raise ApplicationError("Liked videos need a Google sign-in.", status_code=403)
+    try:
+        channel = client.channels_mine()
+    except AuthError as exc:
+        raise playlist_services.GoogleAuthRequired(
+            "Your Google sign-in expired or was revoked. Please sign in with Google again."
+        ) from exc
+    except YouTubeError as exc:
+        raise ApplicationError(f"YouTube did not answer: {exc}", status_code=503) from exc
+    playlist = playlist_services.liked_playlist(owner=user, channel=channel) if channel else None
+    if playlist is None:
+        raise ApplicationError("Your account has no Liked videos list.", status_code=404)
+    return playlist
+
+
+def _is_own_playlist(client: YouTubeClient, resource: dict) -> bool:
+    if client.credentials is None:
+        return False
+    return (resource.get("status") or {}).get("privacyStatus") != "public"
+
+
+def index_job_start(*, user, playlist: Playlist, reindex: bool = False) -> tuple[IndexJob, bool]:
+    """Create a queued job and queue the orchestrator after commit; (job, created).
+
+    The partial unique constraint one_active_job_per_playlist is the claim: a second click, a
+    second browser or a second worker inserting at the same time gets the IntegrityError and the
+    job that is already active, never a second job.
+    """
+    try:
+        with transaction.atomic():
+            job = IndexJob.objects.create(user=user, playlist=playlist, reindex=reindex)
+            transaction.on_commit(lambda: _queue_orchestrator(job.pk))
+    except IntegrityError:
+        active = IndexJob.objects.filter(
+            user=user, playlist=playlist, status__in=IndexJob.ACTIVE
+        ).first()
+        if active is None:
+            # The active job finished between our insert and this read: try once more.
+            return index_job_start(user=user, playlist=playlist, reindex=reindex)
+        return active, False
+    if playlist.owners.filter(pk=user.pk).exists() is False:
+        playlist.owners.add(user)
+    return job, True
+
+
+def _queue_orchestrator(job_id: int, *, eta: datetime | None = None) -> None:
+    from indexing.tasks import index_playlist
+
+    index_playlist.apply_async((job_id,), eta=eta)
+
+
+# --- the orchestrator ------------------------------------------------------------------------
+
+
+def _claim_for_listing(job_id: int) -> IndexJob | None:
+    """queued/waiting_quota -> running; also a running job whose fan-out never happened (the
+    worker died while listing, and the message came back)."""
+    now = timezone.now()
+    claimable = Q(status__in=[Status.QUEUED, Status.WAITING_QUOTA]) | Q(
+        status=Status.RUNNING, dispatched_at__isnull=True
+    )
+    changed = (
+        IndexJob.objects.filter(claimable, pk=job_id)
+        .filter(Q(resume_at__isnull=True) | Q(resume_at__lte=now) | Q(status=Status.QUEUED))
+        .update(status=Status.RUNNING, started_at=now, message="", resume_at=None)
+    )
+    if not changed:
+        return None
+    return IndexJob.objects.select_related("playlist", "user").get(pk=job_id)
+
+
+def _job_fail(job_id: int, message: str) -> None:
+    logger.info("job %s failed: %s", job_id, message)
+    IndexJob.objects.filter(pk=job_id, status__in=IndexJob.ACTIVE).update(
+        status=Status.FAILED, message=message[:500], finished_at=timezone.now()
+    )
+
+
+def _job_wait_quota(job_id: int, reset_at: datetime) -> None:
+    message = (
+        "YouTube's daily quota is used up; indexing resumes automatically at "
+        f"{reset_at:%Y-%m-%d %H:%M} UTC."
+    )
+    IndexJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+        status=Status.WAITING_QUOTA, message=message, resume_at=reset_at
+    )
+    _queue_orchestrator(job_id, eta=reset_at)
+
+
+@dataclass
+class Listing:
+    video_ids: list[str]  # YouTube ids in playlist order, without duplicates
+    pks: dict[str, int]
+
+
+def _list_playlist(client: YouTubeClient, playlist: Playlist) -> Listing:
+    """Page through the playlist (50 a call), upserting items, videos and their details."""
+    meta = client.playlists_by_id([playlist.api_id])
+    if meta and not playlist.is_liked:
+        playlist_services.playlist_upsert_many(resources=meta)
+    order: list[str] = []
+    pks: dict[str, int] = {}
+    seen_items: list[str] = []
+    token: str | None = None
+    while True:
+        page = client.playlist_items(playlist.api_id, page_token=token)
+        page_pks, item_ids = _store_page(client, playlist, page.items)
+        seen_items += item_ids
+        for youtube_id in page_pks:
+            if youtube_id not in pks:
+                order.append(youtube_id)
+        pks.update(page_pks)
+        token = page.next_page_token
+        if not token:
+            break
+    # Items removed from the playlist since the last listing go; videos stay in the index.
+    PlaylistItem.objects.filter(playlist=playlist).exclude(youtube_id__in=seen_items).delete()
+    return Listing(video_ids=order, pks=pks)
+
+
+def _store_page(
+    client: YouTubeClient, playlist: Playlist, items: list[dict]
+) -> tuple[dict[str, int], list[str]]:
+    records = []
+    for item in items:
+        data = video_from_playlist_item(item)
+        if data is not None:  # deleted and private videos have no owner channel: skip
+            records.append((item, data))
+    if not records:
+        return {}, []
+    pks = video_upsert_many(videos=[d for _, d in records], update_fields=SNIPPET_FIELDS)
+    details = client.videos([d.youtube_id for _, d in records])
+    video_upsert_many(videos=[video_from_resource(r) for r in details], update_fields=DETAIL_FIELDS)
+    rows = [
+        PlaylistItem(
+            playlist=playlist,
+            video_id=pks[data.youtube_id],
+            youtube_id=item["id"],
+            position=int((item.get("snippet") or {}).get("position") or 0),
+            added_at=parse_timestamp((item.get("snippet") or {}).get("publishedAt")),
+        )
+        for item, data in records
+    ]
+    PlaylistItem.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["youtube_id"],
+        update_fields=["playlist", "video", "position", "added_at"],
+    )
+    return pks, [r.youtube_id for r in rows]
+
+
+def playlist_index_run(*, job_id: int) -> None:
+    """List the playlist, record every video for the job, then publish one task per video."""
+    job = _claim_for_listing(job_id)
+    if job is None:
+        return
+    try:
+        client = _youtube_client(job.user)
+        listing = _list_playlist(client, job.playlist)
+        if client.credentials is not None:
+            playlist_services.google_credentials_store(
+                user=job.user, credentials=client.credentials
+            )
+    except playlist_services.GoogleAuthRequired as exc:
+        return _job_fail(job_id, exc.message)
+    except NotFound:
+        return _job_fail(job_id, "playlist not found")
+    except Forbidden:
+        return _job_fail(job_id, "this playlist is private and belongs to another account")
+    except AuthError:
+        return _job_fail(job_id, "Google access was revoked or expired: sign in again")
+    except QuotaExhausted as exc:
+        return _job_wait_quota(job_id, exc.reset_at)
+    except QuotaExceeded:
+        return _job_wait_quota(job_id, next_pacific_midnight(timezone.now()))
+    except TransientError:
+        # Back to queued, so the task's retry (with backoff) can claim it again.
+        IndexJob.objects.filter(pk=job_id, status=Status.RUNNING).update(status=Status.QUEUED)
+        raise
+    except YouTubeError as exc:
+        return _job_fail(job_id, f"YouTube error: {exc}")
+    _fan_out(job, listing)
+
+
+def _fan_out(job: IndexJob, listing: Listing) -> None:
+    pks = [listing.pks[v] for v in listing.video_ids]
+    done = set()
+    if not job.reindex:
+        done = set(
+            Transcript.objects.filter(video_id__in=pks, status__in=SETTLED_TRANSCRIPTS).values_list(
+                "video_id", flat=True
+            )
+        )
+    with transaction.atomic():
+        locked = IndexJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != Status.RUNNING or locked.dispatched_at is not None:
+            return  # cancelled while listing, or another delivery already fanned out
+        JobVideo.objects.bulk_create(
+            [
+                JobVideo(
+                    job_id=job.pk,
+                    video_id=pk,
+                    outcome=Outcome.SKIPPED if pk in done else Outcome.PENDING,
+                    reason="already indexed" if pk in done else "",
+                )
+                for pk in pks
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        todo = [v for v in listing.video_ids if listing.pks[v] not in done]
+        locked.total = len(pks)
+        locked.skipped = len(pks) - len(todo)
+        locked.dispatched_at = timezone.now()
+        locked.save(update_fields=["total", "skipped", "dispatched_at"])
+        progress.job_begin(job_id=job.pk, total=len(pks), skipped=locked.skipped, todo=len(todo))
+        transaction.on_commit(lambda: _publish(job.pk, todo))
+    logger.info("job %s: %d videos, %d to index", job.pk, len(pks), len(todo))
+
+
+def _publish(job_id: int, video_ids: list[str]) -> None:
+    """One producer for the whole fan-out (no pool round trip per message)."""
+    from indexing.tasks import finish_job, index_video, sweep_job
+
+    if not video_ids:
+        finish_job.delay(job_id)
+        return
+    with index_video.app.producer_or_acquire() as producer:
+        for n, video_id in enumerate(video_ids, 1):
+            index_video.apply_async((video_id, job_id), producer=producer)
+            if n % PUBLISH_YIELD_EVERY == 0:
+                # Under gevent this lets the worker start on the first videos while we publish.
+                time.sleep(0)
+    sweep_job.apply_async((job_id,), countdown=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
+
+
+# --- one video ------------------------------------------------------------------------------
+
+
+class RetryLater(Exception):
+    """Try this video again in `countdown` seconds (transient error, IP block, lock busy)."""
+
+    def __init__(self, countdown: float, reason: str, *, counts: bool = True) -> None:
+        super().__init__(reason)
+        self.countdown = countdown
+        self.reason = reason
+        self.counts = counts
+
+
+def backoff(attempt: int, *, factor: float = 1.0) -> float:
+    """Exponential backoff with jitter: base·2^attempt·factor, capped, times 0.5–1.5."""
+    base = conf.get("INDEXING_BACKOFF_BASE_SECONDS") * factor
+    delay = min(conf.get("INDEXING_BACKOFF_MAX_SECONDS"), base * 2**attempt)
+    return round(delay * (0.5 + random.random()), 2)
+
+
+def _job_reindex(job_id: int) -> bool:
+    return IndexJob.objects.filter(pk=job_id, reindex=True).exists()
+
+
+def video_index_run(*, video_id: str, job_id: int, attempt: int = 0) -> str | None:
+    """Index one video for one job; returns the outcome recorded, or None if nothing to do.
+
+    `video_id` is the YouTube id: the fetch needs no database access, so a greenlet holds a
+    pooled PostgreSQL connection only for the short write at the end, never during HTTP.
+    """
+    if progress.is_settled(job_id=job_id, video_id=video_id):
+        return None
+    if progress.is_cancelled(job_id=job_id):
+        return None
+    with held(f"video:{video_id}", ttl_seconds=600) as mine:
+        if not mine:
+            # Another worker has this video (maybe for another job): come back when it is done.
+            raise RetryLater(
+                2 + random.random() * 3, "video locked by another worker", counts=False
+            )
+        if not _job_reindex(job_id) and _already_indexed(video_id):
+            return _record(job_id, video_id, Outcome.INDEXED, "already indexed", attempt)
+        _release_connection()
+        ratelimit.acquire()
+        try:
+            result = transcript_client.transcript_fetch(video_id)
+        except transcript_client.TranscriptUnavailable as exc:
+            status = {"disabled": Transcript.Status.DISABLED, "none": Transcript.Status.NONE}
+            outcome = Outcome.NO_TRANSCRIPT if exc.kind in status else Outcome.UNAVAILABLE
+            tstatus = status.get(exc.kind, Transcript.Status.UNAVAILABLE)
+            return _record(job_id, video_id, outcome, exc.message, attempt, transcript=tstatus)
+        except transcript_client.Blocked as exc:
+            ratelimit.slow_down(seconds=conf.get("INDEXING_BLOCKED_SLOWDOWN_SECONDS"))
+            factor = conf.get("INDEXING_BLOCKED_BACKOFF_FACTOR")
+            return _retry_or_fail(job_id, video_id, exc.message, attempt, factor=factor)
+        except transcript_client.TranscriptTransient as exc:
+            return _retry_or_fail(job_id, video_id, exc.message, attempt)
+        except transcript_client.TranscriptError as exc:
+            return _record(
+                job_id, video_id, Outcome.FAILED, exc.message, attempt, transcript="failed"
+            )
+        return _record(job_id, video_id, Outcome.INDEXED, "", attempt, result=result)
+
+
+def _release_connection() -> None:
+    """Hand the pooled PostgreSQL connection back before waiting on the network: under gevent
+    each greenlet holds its own, and 100 greenlets on a pool of 10 would queue for it."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def _already_indexed(video_id: str) -> bool:
+    return Transcript.objects.filter(
+        video__youtube_id=video_id, status__in=SETTLED_TRANSCRIPTS
+    ).exists()
+
+
+def _retry_or_fail(
+    job_id: int, video_id: str, reason: str, attempt: int, *, factor: float = 1.0
+) -> str:
+    if attempt >= conf.get("INDEXING_MAX_RETRIES"):
+        message = f"{reason} (gave up after {attempt + 1} attempts)"
+        return _record(job_id, video_id, Outcome.FAILED, message, attempt, transcript="failed")
+    raise RetryLater(backoff(attempt, factor=factor), reason)
+
+
+def video_retry_noted(*, job_id: int, video_id: str, reason: str, countdown: float) -> None:
+    """Before a retry: count it, and mark the video busy until then so the sweeper waits."""
+    progress.count_retry(job_id=job_id)
+    JobVideo.objects.filter(
+        job_id=job_id, video__youtube_id=video_id, outcome=Outcome.PENDING
+    ).update(
+        attempts=F("attempts") + 1,
+        reason=f"retrying: {reason}"[:1000],
+        updated_at=timezone.now() + timedelta(seconds=countdown),
+    )
+
+
+def _record(
+    job_id: int,
+    video_id: str,
+    outcome: str,
+    reason: str,
+    attempt: int,
+    *,
+    result: transcript_client.TranscriptResult | None = None,
+    transcript: str | None = None,
+) -> str | None:
+    """Store the transcript (or why there is none) and the job's outcome in one transaction,
+    then settle the video in Redis; the last one to settle queues finish_job."""
+    with transaction.atomic():
+        pk = Video.objects.filter(youtube_id=video_id).values_list("pk", flat=True).first()
+        if pk is None:
+            return None
+        if result is not None:
+            transcript_save(
+                video_id=pk,
+                language=result.language,
+                is_generated=result.is_generated,
+                segments=result.segments,
+            )
+        elif transcript is not None:
+            transcript_mark(video_id=pk, status=transcript, error=reason)
+        changed = JobVideo.objects.filter(
+            job_id=job_id, video_id=pk, outcome=Outcome.PENDING
+        ).update(
+            outcome=outcome,
+            reason=reason[:1000],
+            attempts=attempt + 1,
+            updated_at=timezone.now(),
+        )
+    if result is not None:
+        _search_index([pk])
+    if changed:
+        _settle(job_id, video_id, outcome)
+    return outcome if changed else None
+
+
+def _search_index(pks: list[int]) -> None:
+    try:
+        from videos.search import index_videos
+    except ImportError:
+        return
+    try:
+        index_videos(pks)
+    except Exception:
+        # The search engine is a copy rebuilt from PostgreSQL: log, never fail the video.
+        logger.exception("search index update failed for %s", pks)
+
+
+def _settle(job_id: int, video_id: str, outcome: str) -> None:
+    if progress.settle(job_id=job_id, video_id=video_id, outcome=outcome):
+        from indexing.tasks import finish_job
+
+        finish_job.delay(job_id)
+
+
+# --- finishing, cancelling, retrying --------------------------------------------------------
+
+
+def _outcome_counts(job_id: int) -> dict[str, int]:
+    rows = JobVideo.objects.filter(job_id=job_id).values("outcome").annotate(n=Count("id"))
+    counts = {o.value: 0 for o in Outcome}
+    counts.update({r["outcome"]: r["n"] for r in rows})
+    return counts
+
+
+def job_finish(*, job_id: int) -> IndexJob | None:
+    """Write final counts, duration and status once every video has an outcome; idempotent."""
+    counts = _outcome_counts(job_id)
+    if counts[Outcome.PENDING]:
+        return None
+    job = IndexJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return None
+    retries = progress.snapshot(job_id=job_id).counts.get("retries", 0)
+    fields = {
+        "total": sum(counts.values()),
+        "skipped": counts[Outcome.SKIPPED],
+        "indexed": counts[Outcome.INDEXED],
+        "no_transcript": counts[Outcome.NO_TRANSCRIPT],
+        "unavailable": counts[Outcome.UNAVAILABLE],
+        "failed": counts[Outcome.FAILED],
+        "retries": max(job.retries, retries),
+    }
+    todo = fields["total"] - fields["skipped"]
+    if fields["failed"] and fields["failed"] == todo:
+        status, message = Status.FAILED, f"all {todo} videos failed"
+    elif fields["failed"]:
+        status, message = Status.DONE_WITH_FAILURES, f"{fields['failed']} of {todo} videos failed"
+    else:
+        status, message = Status.DONE, ""
+    now = timezone.now()
+    finished = IndexJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+        status=status, message=message, finished_at=now, **fields
+    )
+    if not finished:
+        # Cancelled (or already finished): keep the status, refresh the counts.
+        IndexJob.objects.filter(pk=job_id).exclude(status__in=IndexJob.ACTIVE).update(**fields)
+    return IndexJob.objects.get(pk=job_id)
+
+
+def index_job_cancel(*, job: IndexJob) -> IndexJob:
+    with transaction.atomic():
+        changed = IndexJob.objects.filter(pk=job.pk, status__in=IndexJob.ACTIVE).update(
+            status=Status.CANCELLED, message="cancelled", finished_at=timezone.now()
+        )
+        if not changed:
+            raise ApplicationError("This job is not running.", status_code=409)
+        JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.PENDING).update(
+            outcome=Outcome.SKIPPED, reason="cancelled", updated_at=timezone.now()
+        )
+        transaction.on_commit(lambda: progress.cancel_flag_set(job_id=job.pk))
+    return job_finish(job_id=job.pk)
+
+
+def index_job_retry_failed(*, job: IndexJob) -> IndexJob:
+    """Put a finished job's failed videos back in the queue (or re-list it if it never got
+    as far as its videos)."""
+    if job.status not in (Status.DONE_WITH_FAILURES, Status.FAILED, Status.CANCELLED):
+        raise ApplicationError("Only a finished job with failures can be retried.", status_code=409)
+    if job.dispatched_at is None:
+        return _relist(job)
+    failed = list(
+        JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.FAILED).values_list(
+            "video__youtube_id", flat=True
+        )
+    )
+    if not failed:
+        raise ApplicationError("This job has no failed videos to retry.")
+    try:
+        with transaction.atomic():
+            IndexJob.objects.filter(pk=job.pk).update(
+                status=Status.RUNNING, message="retrying failed videos", finished_at=None
+            )
+            JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.FAILED).update(
+                outcome=Outcome.PENDING, reason="", attempts=0, updated_at=timezone.now()
+            )
+            transaction.on_commit(lambda: _republish(job.pk, failed))
+    except IntegrityError:
+        raise ApplicationError(
+            "Another job for this playlist is running; wait for it to finish.", status_code=409
+        ) from None
+    return IndexJob.objects.get(pk=job.pk)
+
+
+def _relist(job: IndexJob) -> IndexJob:
+    try:
+        with transaction.atomic():
+            IndexJob.objects.filter(pk=job.pk).update(
+                status=Status.QUEUED, message="", finished_at=None, resume_at=None
+            )
+            transaction.on_commit(lambda: _queue_orchestrator(job.pk))
+    except IntegrityError:
+        raise ApplicationError(
+            "Another job for this playlist is running; wait for it to finish.", status_code=409
+        ) from None
+    return IndexJob.objects.get(pk=job.pk)
+
+
+def _progress_rebuild(job_id: int) -> None:
+    """Redis lost the job's live state (restart, expiry): rebuild it from PostgreSQL."""
+    counts = _outcome_counts(job_id)
+    total = sum(counts.values())
+    skipped = counts[Outcome.SKIPPED]
+    progress.job_begin(job_id=job_id, total=total, skipped=skipped, todo=total - skipped)
+    settled = JobVideo.objects.filter(job_id=job_id).exclude(
+        outcome__in=[Outcome.PENDING, Outcome.SKIPPED]
+    )
+    for outcome, video_id in settled.values_list("outcome", "video__youtube_id").iterator():
+        progress.settle(job_id=job_id, video_id=video_id, outcome=outcome)
+
+
+def _republish(job_id: int, video_ids: list[str]) -> None:
+    if progress.snapshot(job_id=job_id).found:
+        progress.unsettle(job_id=job_id, video_ids=video_ids)
+    else:
+        _progress_rebuild(job_id)
+    _publish(job_id, video_ids)
+
+
+# --- the sweeper ----------------------------------------------------------------------------
+
+
+def job_sweep(*, job_id: int) -> str:
+    """Make sure a running job ends: finish it when nothing is pending; when it has made no
+    progress for INDEXING_SWEEP_AFTER_SECONDS and the queue is empty, its pending videos' messages
+    were lost (a worker killed mid-task): re-queue them, and fail those re-queued too often."""
+    job = IndexJob.objects.filter(pk=job_id, status=Status.RUNNING).first()
+    if job is None or job.dispatched_at is None:
+        return "idle"
+    pending = JobVideo.objects.filter(job_id=job_id, outcome=Outcome.PENDING)
+    if not pending.exists():
+        job_finish(job_id=job_id)
+        return "finished"
+    after = timedelta(seconds=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
+    now = timezone.now()
+    last = JobVideo.objects.filter(job_id=job_id).aggregate(m=Max("updated_at"))["m"]
+    if (last and last > now - after) or job.dispatched_at > now - after:
+        return "alive"
+    if _queue_backlog():
+        return "queued"  # messages are waiting: the job is slow, not lost
+    lost = list(pending.filter(updated_at__lte=now).values_list("pk", "video__youtube_id"))
+    if not progress.snapshot(job_id=job_id).found:
+        _progress_rebuild(job_id)
+    requeue, give_up = _split_by_requeues(job_id, lost)
+    for pk, video_id in give_up:
+        _record_lost(job_id, pk, video_id)
+    JobVideo.objects.filter(pk__in=[pk for pk, _ in requeue]).update(updated_at=now)
+    if requeue:
+        logger.warning("job %s: re-queueing %d lost videos", job_id, len(requeue))
+        _publish(job_id, [v for _, v in requeue])
+    elif not pending.exists():
+        job_finish(job_id=job_id)
+    return f"requeued {len(requeue)}, failed {len(give_up)}"
+
+
+def _split_by_requeues(job_id: int, lost: list[tuple[int, str]]):
+    limit = conf.get("INDEXING_MAX_REQUEUES")
+    requeue, give_up = [], []
+    for pk, video_id in lost:
+        count = progress.requeue_count(job_id=job_id, video_id=video_id)
+        (give_up if count > limit else requeue).append((pk, video_id))
+    return requeue, give_up
+
+
+def _record_lost(job_id: int, pk: int, video_id: str) -> None:
+    reason = "lost: no worker finished it after several re-queues"
+    changed = JobVideo.objects.filter(pk=pk, outcome=Outcome.PENDING).update(
+        outcome=Outcome.FAILED, reason=reason, updated_at=timezone.now()
+    )
+    if changed:
+        _settle(job_id, video_id, Outcome.FAILED)
+
+
+def _queue_backlog() -> int:
+    """Messages waiting in the interactive queue (0 when the broker cannot tell)."""
+    from indexing.tasks import index_video
+
+    try:
+        with index_video.app.connection_for_read() as conn:
+            return conn.default_channel.queue_declare(
+                queue="interactive", passive=True
+            ).message_count
+    except Exception:
+        return 0
+
+
+def jobs_sweep() -> dict[str, str]:
+    """Sweep every running job, and resume waiting_quota jobs whose reset time has passed."""
+    results = {}
+    for job_id in IndexJob.objects.filter(status=Status.RUNNING).values_list("pk", flat=True):
+        results[str(job_id)] = job_sweep(job_id=job_id)
+    due = IndexJob.objects.filter(status=Status.WAITING_QUOTA, resume_at__lte=timezone.now())
+    for job_id in due.values_list("pk", flat=True):
+        _queue_orchestrator(job_id)
+        results[str(job_id)] = "resumed"
+    return results

@@ -1,0 +1,105 @@
+"""Celery tasks of playlist indexing: thin wrappers over indexing.services.
+
+Every task here is idempotent, so acks_late + reject_on_worker_lost are safe: a worker killed
+mid-task hands the message back, and running it again changes nothing more. Tasks take ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
+
+from config.logging import job_context
+from indexing import services
+from indexing.youtube.errors import TransientError
+
+logger = logging.getLogger(__name__)
+
+RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(TransientError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+    **RELIABLE,
+)
+def index_playlist(self, job_id: int) -> None:
+    """List the playlist, record its videos for the job, fan out index_video tasks."""
+    with job_context(job_id):
+        try:
+            services.playlist_index_run(job_id=job_id)
+        except TransientError as exc:
+            if self.request.retries >= self.max_retries:
+                services._job_fail(job_id, f"YouTube kept failing: {exc}")
+                return
+            raise
+
+
+@shared_task(bind=True, max_retries=None, **RELIABLE)
+def index_video(self, video_id: str, job_id: int) -> str | None:
+    """Fetch and store one video's transcript for one job; records an outcome, always."""
+    with job_context(job_id):
+        attempt = self.request.retries
+        try:
+            return services.video_index_run(video_id=video_id, job_id=job_id, attempt=attempt)
+        except services.RetryLater as later:
+            if later.counts:
+                services.video_retry_noted(
+                    job_id=job_id,
+                    video_id=video_id,
+                    reason=later.reason,
+                    countdown=later.countdown,
+                )
+            logger.info("video %s: retry in %.1f s (%s)", video_id, later.countdown, later.reason)
+            # Lock contention is not an attempt: it must not use up the retry budget.
+            retries = attempt if later.counts else max(0, attempt - 1)
+            raise self.retry(countdown=later.countdown, retries=retries + 1) from None
+        except SoftTimeLimitExceeded:
+            return services._retry_or_fail(job_id, video_id, "took too long", attempt)
+        except Exception as exc:
+            # Never swallow: the failure lands on the video with its reason.
+            logger.exception("video %s failed", video_id)
+            return services._record(
+                job_id, video_id, "failed", f"{type(exc).__name__}: {exc}"[:500], attempt
+            )
+
+
+@shared_task(**RELIABLE)
+def finish_job(job_id: int) -> None:
+    with job_context(job_id):
+        services.job_finish(job_id=job_id)
+
+
+@shared_task(**RELIABLE)
+def sweep_job(job_id: int) -> None:
+    """Per-job sweeper: runs every INDEXING_SWEEP_AFTER_SECONDS while the job runs."""
+    with job_context(job_id):
+        result = services.job_sweep(job_id=job_id)
+        if result not in ("idle", "finished"):
+            from indexing import conf
+
+            sweep_job.apply_async((job_id,), countdown=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
+
+
+@shared_task(ignore_result=True)
+def sweep_jobs() -> dict[str, str]:
+    """Beat, every minute: sweep all running jobs, resume jobs whose quota has reset."""
+    return services.jobs_sweep()
+
+
+# Topic polling tasks live in their own module (owned by the topics work); importing them here
+# is what registers them with the worker, which autodiscovers indexing.tasks only.
+from indexing import tasks_topics  # noqa: E402, F401
+
+
+@worker_ready.connect
+def _sweep_on_start(sender=None, **kwargs) -> None:
+    # A worker starting after a crash picks up what the dead one left, without waiting for beat.
+    sweep_jobs.apply_async(countdown=5)

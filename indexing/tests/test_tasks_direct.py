@@ -1,0 +1,300 @@
+"""Playlist indexing, calling the task functions directly against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexing import progress, services
+from indexing.models import IndexJob, JobVideo
+from indexing.tests.support import ALICE, BOB, playlist_of, run_job, run_videos
+from playlists.models import Playlist, PlaylistItem
+from videos.models import Transcript, TranscriptChunk, Video
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def start(user, youtube_id: str, *, reindex: bool = False) -> IndexJob:
+    playlist = services.playlist_resolve(user=user, youtube_id=youtube_id)
+    job, _ = services.index_job_start(user=user, playlist=playlist, reindex=reindex)
+    return job
+
+
+def outcomes(job: IndexJob) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for outcome in JobVideo.objects.filter(job=job).values_list("outcome", flat=True):
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def test_it_indexes_a_playlist_and_records_every_video_with_its_outcome(
+    alice, yt, django_capture_on_commit_callbacks
+):
+    source = playlist_of(yt, ALICE, size=50)
+    job = run_job(start(alice, source.id), django_capture_on_commit_callbacks)
+
+    assert job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES)
+    assert job.total == PlaylistItem.objects.filter(playlist=job.playlist).count() > 40
+    assert sum(outcomes(job).values()) == job.total
+    assert job.indexed + job.no_transcript + job.unavailable + job.failed == job.total
+    assert job.failed == 0 and job.indexed > 30
+    assert job.finished_at and job.duration_seconds is not None
+    # Details came from videos.list, transcripts are stored in ~30 s chunks with start times.
+    video = Video.objects.filter(transcript__status="fetched").first()
+    assert video.duration_seconds and video.details_fetched_at
+    chunks = list(TranscriptChunk.objects.filter(video=video).order_by("position"))
+    assert chunks and all(c.duration <= 45 for c in chunks[:-1])
+    assert chunks[0].start < chunks[1].start
+    assert (
+        yt.dataset.signature_phrase(video.youtube_id).split()[0]
+        in " ".join(c.text for c in chunks).lower()
+    )
+
+
+def test_an_empty_playlist_is_done_with_zero_videos(alice, yt, django_capture_on_commit_callbacks):
+    source = playlist_of(yt, ALICE, title="empty playlist")
+    job = run_job(start(alice, source.id), django_capture_on_commit_callbacks)
+    assert job.status == IndexJob.Status.DONE
+    assert job.total == 0
+
+
+def test_an_unknown_playlist_fails_the_job_with_playlist_not_found(
+    alice, yt, django_capture_on_commit_callbacks
+):
+    job = run_job(
+        start(alice, "PLnoSuchPlaylist0000000000000000"), django_capture_on_commit_callbacks
+    )
+    assert job.status == IndexJob.Status.FAILED
+    assert job.message == "playlist not found"
+    assert not JobVideo.objects.filter(job=job).exists()
+
+
+def test_someone_elses_private_playlist_is_refused_and_nothing_is_written(alice, bob, yt):
+    private = playlist_of(yt, BOB, title="private notes")
+    with pytest.raises(services.ApplicationError) as caught:
+        start(alice, private.id)
+    assert caught.value.status_code == 403
+    assert "private" in caught.value.message
+    assert not IndexJob.objects.exists()
+    assert not Playlist.objects.filter(youtube_id=private.id).exists()
+
+
+def test_two_starts_of_one_playlist_make_one_job(alice, yt, django_capture_on_commit_callbacks):
+    source = playlist_of(yt, ALICE, size=5)
+    playlist = services.playlist_resolve(user=alice, youtube_id=source.id)
+    first, created = services.index_job_start(user=alice, playlist=playlist)
+    second, created_again = services.index_job_start(user=alice, playlist=playlist)
+    assert created and not created_again
+    assert first.pk == second.pk
+    assert IndexJob.objects.count() == 1
+
+
+def test_it_skips_videos_already_indexed_unless_reindex_is_asked(
+    alice, yt, django_capture_on_commit_callbacks
+):
+    source = playlist_of(yt, ALICE, size=5)
+    first = run_job(start(alice, source.id), django_capture_on_commit_callbacks)
+    calls = yt.control.stats()
+    second = run_job(start(alice, source.id), django_capture_on_commit_callbacks)
+    assert second.skipped == second.total == first.total
+    assert second.status == IndexJob.Status.DONE
+    assert transcript_requests(yt) == transcript_requests_of(calls)
+
+    third = run_job(start(alice, source.id, reindex=True), django_capture_on_commit_callbacks)
+    assert third.skipped == 0
+    assert third.indexed == first.indexed
+    assert transcript_requests(yt) > transcript_requests_of(calls)
+
+
+def transcript_requests_of(stats: dict) -> int:
+    return sum(n for k, n in stats["requests"].items() if k.startswith("transcript."))
+
+
+def transcript_requests(yt) -> int:
+    return transcript_requests_of(yt.control.stats())
+
+
+def test_running_a_video_twice_changes_nothing_more(alice, yt, django_capture_on_commit_callbacks):
+    source = playlist_of(yt, ALICE, size=5)
+    job = run_job(start(alice, source.id), django_capture_on_commit_callbacks)
+    video = JobVideo.objects.filter(job=job, outcome="indexed").select_related("video").first()
+    before = list(TranscriptChunk.objects.filter(video=video.video).values_list("id", "text"))
+    snapshot = progress.snapshot(job_id=job.pk)
+
+    assert services.video_index_run(video_id=video.video.youtube_id, job_id=job.pk) is None
+
+    assert (
+        list(TranscriptChunk.objects.filter(video=video.video).values_list("id", "text")) == before
+    )
+    assert progress.snapshot(job_id=job.pk).settled == snapshot.settled
+    job.refresh_from_db()
+    assert job.indexed == snapshot.counts["indexed"]
+
+
+def test_cancel_marks_remaining_videos_and_tasks_skip(
+    alice, yt, django_capture_on_commit_callbacks
+):
+    source = playlist_of(yt, ALICE, size=50)
+    job = start(alice, source.id)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    job.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.index_job_cancel(job=job)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.CANCELLED
+    assert not JobVideo.objects.filter(job=job, outcome="pending").exists()
+    some = JobVideo.objects.filter(job=job).select_related("video").first()
+    assert services.video_index_run(video_id=some.video.youtube_id, job_id=job.pk) is None
+    assert not Transcript.objects.filter(video=some.video).exists()
+    with pytest.raises(services.ApplicationError):
+        services.index_job_cancel(job=job)
+
+
+def test_transient_errors_retry_then_fail_with_their_reason(
+    alice, yt, settings, django_capture_on_commit_callbacks
+):
+    settings.INDEXING_MAX_RETRIES = 2
+    source = playlist_of(yt, ALICE, size=5)
+    job = start(alice, source.id)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    video_id = JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True)[0]
+
+    yt.control.fail_next("transcript", status=503, count=1)
+    with pytest.raises(services.RetryLater) as later:
+        services.video_index_run(video_id=video_id, job_id=job.pk, attempt=0)
+    assert later.value.countdown > 0 and "503" in later.value.reason
+    # The next attempt succeeds: nothing about the failure is left behind.
+    assert services.video_index_run(video_id=video_id, job_id=job.pk, attempt=1) == "indexed"
+
+    other = JobVideo.objects.filter(job=job, outcome="pending").values_list(
+        "video__youtube_id", flat=True
+    )[0]
+    yt.control.fail_next("transcript", status=500, count=10)
+    for attempt in range(2):
+        with pytest.raises(services.RetryLater):
+            services.video_index_run(video_id=other, job_id=job.pk, attempt=attempt)
+    assert services.video_index_run(video_id=other, job_id=job.pk, attempt=2) == "failed"
+    entry = JobVideo.objects.get(job=job, video__youtube_id=other)
+    assert "500" in entry.reason and "gave up after 3 attempts" in entry.reason
+    assert Transcript.objects.get(video__youtube_id=other).status == "failed"
+
+
+def test_an_ip_block_backs_off_longer_and_slows_everyone(
+    alice, yt, settings, django_capture_on_commit_callbacks
+):
+    from indexing import ratelimit
+
+    source = playlist_of(yt, ALICE, size=5)
+    job = start(alice, source.id)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    video_id = JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True)[0]
+    settings.INDEXING_BACKOFF_BASE_SECONDS = 1.0
+    yt.control.set_faults(ip_block={"enabled": True, "threshold_rps": 0.5, "duration_s": 60})
+    with pytest.raises(services.RetryLater) as later:
+        for _ in range(3):
+            services.video_index_run(video_id=video_id, job_id=job.pk, attempt=0)
+    assert "blocked" in later.value.reason
+    assert later.value.countdown >= 0.5 * settings.INDEXING_BACKOFF_BASE_SECONDS * 8
+    assert ratelimit.current_factor() == 0.5
+    assert JobVideo.objects.get(job=job, video__youtube_id=video_id).outcome == "pending"
+
+
+def test_videos_without_transcripts_record_why(alice, yt, django_capture_on_commit_callbacks):
+    job = run_job(
+        start(alice, playlist_of(yt, ALICE, size=50).id), django_capture_on_commit_callbacks
+    )
+    reasons = dict(
+        JobVideo.objects.filter(job=job).exclude(outcome="indexed").values_list("outcome", "reason")
+    )
+    assert job.no_transcript and job.unavailable
+    assert "disabled" in reasons["no_transcript"] or "languages" in reasons["no_transcript"]
+    assert "age-restricted" in reasons["unavailable"] or "unavailable" in reasons["unavailable"]
+    assert job.failed == 0
+
+
+def test_retry_failed_requeues_only_the_failed_videos(
+    alice, yt, settings, django_capture_on_commit_callbacks
+):
+    settings.INDEXING_MAX_RETRIES = 0
+    source = playlist_of(yt, ALICE, size=5)
+    job = start(alice, source.id)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    yt.control.fail_next("transcript", status=500, count=2)
+    run_videos(job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.DONE_WITH_FAILURES and job.failed == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.index_job_retry_failed(job=job)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.RUNNING
+    assert JobVideo.objects.filter(job=job, outcome="pending").count() == 2
+    run_videos(job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.DONE and job.failed == 0
+    assert progress.snapshot(job_id=job.pk).settled == job.total - job.skipped
+    with pytest.raises(services.ApplicationError):
+        services.index_job_retry_failed(job=job)
+
+
+def test_quota_exhausted_waits_with_a_message_and_resumes_after_reset(
+    alice, yt, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    source = playlist_of(yt, ALICE, size=5)
+    job = start(alice, source.id)
+    yt.control.set_config(units_per_day=0)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.WAITING_QUOTA
+    assert "quota" in job.message and "resumes" in job.message
+    assert job.resume_at > timezone.now()
+    assert not JobVideo.objects.filter(job=job).exists()
+
+    # Before the reset nothing happens; after it, the sweeper resumes the job.
+    services.playlist_index_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.WAITING_QUOTA
+    yt.control.set_config(units_per_day=10_000)
+    IndexJob.objects.filter(pk=job.pk).update(resume_at=timezone.now() - timedelta(seconds=1))
+    assert services.jobs_sweep()[str(job.pk)] == "resumed"
+    job = run_job(job, django_capture_on_commit_callbacks)
+    assert job.status == IndexJob.Status.DONE and job.total == 4
+
+
+def test_the_sweeper_requeues_lost_videos_then_fails_them_with_a_reason(
+    alice, yt, settings, django_capture_on_commit_callbacks, redis_client
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.INDEXING_MAX_REQUEUES = 1
+    source = playlist_of(yt, ALICE, size=5)
+    job = start(alice, source.id)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    redis_client.delete("interactive")  # the messages are "lost"
+    past = timezone.now() - timedelta(hours=1)
+    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=past)
+    JobVideo.objects.filter(job=job).update(updated_at=past)
+
+    assert services.job_sweep(job_id=job.pk).startswith("requeued 4")
+    assert redis_client.llen("interactive") >= 4
+    assert services.job_sweep(job_id=job.pk) == "alive"  # re-queued just now
+    redis_client.delete("interactive")
+    JobVideo.objects.filter(job=job).update(updated_at=past)
+    assert services.job_sweep(job_id=job.pk) == "requeued 0, failed 4"
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.FAILED
+    assert all(
+        r.startswith("lost")
+        for r in JobVideo.objects.filter(job=job).values_list("reason", flat=True)
+    )
