@@ -661,8 +661,8 @@ class Dataset:
             words = drawn[pos : pos + count]
             pos += count
             roll = rand()
-            if roll < 0.16:  # with the vocabulary's own fillers, ~25 % of segments carry one
-                words.insert(int(roll * 6 * len(words)), fillers[int(roll * 50) % len(fillers)])
+            if roll < 0.2:  # with the vocabulary's own "like"/"know", ~25 % of segments
+                words.insert(int(roll * 5 * len(words)), fillers[int(roll * 40) % len(fillers)])
             if number == sig_at:
                 words[1:1] = self.signature_words(index)
             segments.append((round(t, 3), dur, tuple(words)))
@@ -726,13 +726,16 @@ class Dataset:
         return " ".join(s.text for s in self.iter_segments(video, kind="asr"))
 
 
+_KEEP = frozenset(vocab.SIGNATURE_NOUNS)
+
+
 @functools.lru_cache(maxsize=65536)
 def translate_word(word: str, language: str) -> str:
     """Deterministic stand-in for a translation of one English word."""
     if " " in word:
         return " ".join(translate_word(part, language) for part in word.split())
-    if (word.endswith("x") and len(word) == 9) or not word.isalpha():
-        return word  # codewords and numbers pass through
+    if (word.endswith("x") and len(word) == 9) or not word.isalpha() or word in _KEEP:
+        return word  # signature phrases (codeword + noun) and numbers pass through
     digest = hashlib.md5(f"{language}:{word}".encode()).digest()  # noqa: S324
     consonants, vowels = vocab.SYLLABLE_CONSONANTS, vocab.SYLLABLE_VOWELS
     count = 1 + min(3, len(word) // 3)

@@ -72,7 +72,8 @@ TITLE_TEMPLATES = [
 
 VERBS = "fix build learn master choose clean plan start improve understand test tune".split()
 
-FILLERS = ["like", "you know", "um", "I mean", "basically", "kind of", "actually", "so yeah"]
+# Inserted into spoken segments; "like" and "you know" twice because they are the most common.
+FILLERS = ["like", "you know", "um", "like", "you know", "I mean", "basically", "kind of"]
 
 CHANNEL_WORDS = """
 Academy Lab Workshop Studio Corner Daily Explained Notes Journal Channel Garage Kitchen
