@@ -8,6 +8,8 @@ api_patterns = [
     path("", views.ApiRootView.as_view(), name="api-root"),
     path("", include("videos.api.urls")),
     path("", include("videos.api.search_urls")),
+    path("", include("playlists.api.urls")),
+    path("", include("indexing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -18,5 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("", include("playlists.urls")),
+    path("", include("indexing.urls")),
     path("", include("videos.urls")),
 ]

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from indexing.models import IndexJob
+from indexing.selectors import JobProgress
+
+
+class JobStartSerializer(serializers.Serializer):
+    playlist_id = serializers.CharField(max_length=500, help_text="playlist id or YouTube URL")
+    reindex = serializers.BooleanField(default=False)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    playlist_id = serializers.CharField(source="playlist.youtube_id")
+    playlist_title = serializers.CharField(source="playlist.title")
+    duration_seconds = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = IndexJob
+        fields = [
+            "id",
+            "url",
+            "playlist_id",
+            "playlist_title",
+            "status",
+            "message",
+            "reindex",
+            "total",
+            "skipped",
+            "indexed",
+            "no_transcript",
+            "unavailable",
+            "failed",
+            "retries",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "resume_at",
+            "duration_seconds",
+        ]
+
+    def get_url(self, job: IndexJob) -> str:
+        return reverse("job-detail-api", args=[job.pk], request=self.context.get("request"))
+
+
+class FailureSerializer(serializers.Serializer):
+    video = serializers.CharField()
+    title = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rate = serializers.FloatField(help_text="videos per second")
+    eta_seconds = serializers.FloatField(allow_null=True)
+    retries = serializers.IntegerField()
+    failures = FailureSerializer(many=True)
+
+
+def job_with_progress(progress: JobProgress, request) -> dict:
+    data = JobSerializer(progress.job, context={"request": request}).data
+    data["progress"] = ProgressSerializer(progress).data
+    return data

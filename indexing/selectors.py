@@ -1,0 +1,74 @@
+"""Reads of indexing jobs: a user's jobs and one job's live progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from indexing import progress
+from indexing.models import IndexJob, JobVideo
+
+OUTCOME_FIELDS = ("indexed", "no_transcript", "unavailable", "failed")
+
+
+def job_list_for(*, user) -> QuerySet[IndexJob]:
+    return IndexJob.objects.filter(user=user).select_related("playlist")
+
+
+@dataclass
+class JobProgress:
+    job: IndexJob
+    total: int
+    done: int
+    percent: int
+    counts: dict[str, int]
+    rate: float
+    eta_seconds: float | None
+    retries: int
+    failures: list[dict] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return not self.job.is_active
+
+
+def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
+    """Live figures from Redis while the job runs; the stored counts once it has finished."""
+    snap = progress.snapshot(job_id=job.pk)
+    if job.is_active and snap.found:
+        counts = {name: snap.counts.get(name, 0) for name in OUTCOME_FIELDS}
+        counts["skipped"] = snap.skipped
+        total, done, percent = snap.total, snap.done, snap.percent
+        rate, eta, retries = snap.rate, snap.eta_seconds, snap.counts.get("retries", 0)
+    else:
+        counts = {name: getattr(job, name) for name in OUTCOME_FIELDS}
+        counts["skipped"] = job.skipped
+        total = job.total
+        done = sum(counts.values()) if not job.is_active else 0
+        percent = 100 if (not job.is_active and job.status != "cancelled") else 0
+        if job.status == "cancelled" and total:
+            percent = int(sum(counts[n] for n in OUTCOME_FIELDS) * 100 / total)
+        rate, eta, retries = 0.0, None, job.retries
+        duration = job.duration_seconds
+        if not job.is_active and duration:
+            rate = round((total - job.skipped) / duration, 2) if total else 0.0
+    latest = (
+        JobVideo.objects.filter(job=job, outcome=JobVideo.Outcome.FAILED)
+        .select_related("video")
+        .order_by("-updated_at")[:failures]
+    )
+    return JobProgress(
+        job=job,
+        total=total,
+        done=done,
+        percent=percent,
+        counts=counts,
+        rate=rate,
+        eta_seconds=eta,
+        retries=retries,
+        failures=[
+            {"video": f.video.youtube_id, "title": f.video.title, "reason": f.reason}
+            for f in latest
+        ],
+    )

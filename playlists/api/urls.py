@@ -1,0 +1,5 @@
+from django.urls import path
+
+from playlists.api import views
+
+urlpatterns = [path("playlists/", views.PlaylistListApi.as_view(), name="playlist-list-api")]
