@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import secrets
 import signal
 import sqlite3
@@ -279,7 +280,9 @@ def stored_corpus() -> dict | None:
             return None
         cursor.execute("SELECT value FROM bench_meta WHERE key = 'corpus'")
         row = cursor.fetchone()
-    return row[0] if row else None
+    if not row:
+        return None
+    return json.loads(row[0]) if isinstance(row[0], str) else row[0]
 
 
 def sizes(fts_path: Path) -> dict:
@@ -369,12 +372,13 @@ def selector_call(q: str, filters: dict):
 
 def fts_expression(kind: str, q: str) -> tuple[str, str]:
     """(chunk MATCH, video MATCH) for a query of our syntax, as yt-fts would pass it."""
+    words = re.findall(r"[^\W_]+", q.lower())
     if kind == "phrase":
-        return q, q
-    words = [w for w in q.replace('"', " ").split() if w.isalnum()]
-    if kind == "prefix":
-        return f'"{words[0]}"*', f'"{words[0]}"*'
-    expr = " AND ".join(f'"{w}"' for w in words)
+        expr = '"' + " ".join(words) + '"'
+    elif kind == "prefix":
+        expr = f'"{words[0]}"*'
+    else:
+        expr = " AND ".join(f'"{w}"' for w in words)
     return expr, expr
 
 
@@ -394,18 +398,28 @@ def fts_call(lite: sqlite3.Connection, kind: str, q: str, filters: dict) -> int:
         f"{where} ORDER BY bm25(video_fts, 10.0, 5.0, 2.0) LIMIT ?",
         [video_match, *params, PAGE],
     ).fetchall()
-    best = lite.execute(
-        "SELECT c.video_id, min(bm25(chunk_fts)) AS r FROM chunk_fts c JOIN video v"
-        f" ON v.id = c.video_id WHERE chunk_fts MATCH ?{where} GROUP BY c.video_id"
-        " ORDER BY r LIMIT ?",
-        [chunk_match, *params, PAGE],
+    # bm25 over every matching chunk (what yt-fts does), best 3 per video kept in Python.
+    matches = lite.execute(
+        "SELECT c.rowid, c.video_id, bm25(chunk_fts) AS r FROM chunk_fts c"
+        " JOIN video v ON v.id = c.video_id"
+        f" WHERE chunk_fts MATCH ?{where} ORDER BY r",
+        [chunk_match, *params],
     ).fetchall()
-    ids = list(dict.fromkeys([r[0] for r in videos] + [r[0] for r in best]))[:PAGE]
-    for video_id in ids:
+    best: dict[int, list[int]] = {}
+    for rowid, video_id, _r in matches:
+        if video_id in best:
+            if len(best[video_id]) < 3:
+                best[video_id].append(rowid)
+        elif len(best) < PAGE:
+            best[video_id] = [rowid]
+    ids = list(dict.fromkeys([r[0] for r in videos] + list(best)))[:PAGE]
+    rowids = [rowid for video_id in ids for rowid in best.get(video_id, [])]
+    if rowids:
+        marks = ",".join("?" * len(rowids))
         lite.execute(
-            "SELECT start, snippet(chunk_fts, 0, '<mark>', '</mark>', '…', 24) FROM chunk_fts"
-            " WHERE chunk_fts MATCH ? AND video_id = ? ORDER BY bm25(chunk_fts) LIMIT 3",
-            [chunk_match, video_id],
+            "SELECT rowid, start, snippet(chunk_fts, 0, '<mark>', '</mark>', '…', 24)"
+            f" FROM chunk_fts WHERE chunk_fts MATCH ? AND rowid IN ({marks})",
+            [chunk_match, *rowids],
         ).fetchall()
     return len(ids)
 
@@ -444,7 +458,7 @@ def start_server(database_url: str, port: int) -> subprocess.Popen:
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search/?q=ready", timeout=10)
             return process
         except urllib.error.HTTPError:
             return process  # it answers: good enough, whatever health says of other parts
