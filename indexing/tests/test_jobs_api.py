@@ -1,0 +1,130 @@
+"""/api/jobs/ and /api/playlists/: start, follow, cancel, retry; each person sees only theirs."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from indexing import services
+from indexing.models import IndexJob
+from indexing.tests.support import ALICE, BOB, playlist_of, run_videos
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    return client
+
+
+@pytest.fixture
+def bob_api(bob):
+    client = APIClient()
+    client.force_authenticate(bob)
+    return client
+
+
+def test_post_starts_a_job_and_answers_202_with_its_url(api, yt, redis_client):
+    source = playlist_of(yt, ALICE, size=5)
+    response = api.post("/api/jobs/", {"playlist_id": source.id}, format="json")
+    assert response.status_code == 202
+    assert response["Location"].endswith(f"/api/jobs/{response.data['id']}/")
+    assert response.data["status"] == "queued" and response.data["playlist_id"] == source.id
+    assert redis_client.llen("interactive") == 1  # the orchestrator, queued after commit
+
+
+def test_a_second_post_returns_the_running_job(api, yt, django_capture_on_commit_callbacks):
+    url = f"https://www.youtube.com/playlist?list={playlist_of(yt, ALICE, size=5).id}"
+    first = api.post("/api/jobs/", {"playlist_id": url}, format="json")
+    second = api.post("/api/jobs/", {"playlist_id": url}, format="json")
+    assert first.status_code == 202 and second.status_code == 200
+    assert first.data["id"] == second.data["id"]
+    assert IndexJob.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "not a playlist",
+        "https://example.com/playlist?list=PL0123456789abc",
+        "PL<script>",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    ],
+)
+def test_a_malformed_id_or_url_is_a_400_with_a_message(api, yt, value):
+    response = api.post("/api/jobs/", {"playlist_id": value}, format="json")
+    assert response.status_code == 400
+    assert response.data["message"]
+    assert not IndexJob.objects.exists()
+
+
+def test_someone_elses_private_playlist_is_a_403_with_a_message(api, bob, yt):
+    private = playlist_of(yt, BOB, title="private notes")
+    response = api.post("/api/jobs/", {"playlist_id": private.id}, format="json")
+    assert response.status_code == 403
+    assert "private" in response.data["message"]
+    assert not IndexJob.objects.exists()
+
+
+def test_job_detail_shows_progress_and_only_to_its_owner(
+    api, bob_api, yt, django_capture_on_commit_callbacks
+):
+    source = playlist_of(yt, ALICE, size=5)
+    job_id = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job_id)
+    running = api.get(f"/api/jobs/{job_id}/")
+    assert running.data["status"] == "running"
+    assert running.data["progress"]["total"] == 4 and running.data["progress"]["done"] == 0
+    run_videos(job_id)
+    done = api.get(f"/api/jobs/{job_id}/").data
+    assert done["status"] == "done" and done["progress"]["percent"] == 100
+    assert done["indexed"] + done["no_transcript"] + done["unavailable"] == 4
+
+    assert bob_api.get(f"/api/jobs/{job_id}/").status_code == 404
+    assert bob_api.post(f"/api/jobs/{job_id}/cancel/").status_code == 404
+    assert bob_api.get("/api/jobs/").data["count"] == 0
+    assert [j["id"] for j in api.get("/api/jobs/").data["results"]] == [job_id]
+
+
+def test_cancel_and_retry_failed_through_the_api(
+    api, yt, settings, django_capture_on_commit_callbacks
+):
+    settings.INDEXING_MAX_RETRIES = 0
+    source = playlist_of(yt, ALICE, size=5)
+    job_id = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job_id)
+    yt.control.fail_next("transcript", status=500, count=1)
+    run_videos(job_id)
+    assert api.post(f"/api/jobs/{job_id}/cancel/").status_code == 409  # already finished
+    retried = api.post(f"/api/jobs/{job_id}/retry-failed/")
+    assert retried.status_code == 202 and retried.data["status"] == "running"
+    cancelled = api.post(f"/api/jobs/{job_id}/cancel/")
+    assert cancelled.status_code == 200 and cancelled.data["status"] == "cancelled"
+
+
+def test_playlists_api_lists_only_my_playlists_with_index_state(
+    api, bob_api, yt, django_capture_on_commit_callbacks
+):
+    source = playlist_of(yt, ALICE, size=5)
+    job_id = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job_id)
+    run_videos(job_id)
+    rows = api.get("/api/playlists/").data["results"]
+    row = next(r for r in rows if r["id"] == source.id)
+    assert row["last_job_id"] == job_id and row["last_job_status"] == "done"
+    assert row["indexed_count"] == IndexJob.objects.get(pk=job_id).indexed
+    assert bob_api.get("/api/playlists/").data["count"] == 0
+
+
+def test_anonymous_callers_get_401_or_403(yt, client):
+    assert client.get("/api/jobs/").status_code in (401, 403)
+    assert client.post("/api/jobs/", {"playlist_id": "PL0123456789abcdef"}).status_code in (
+        401,
+        403,
+    )
