@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from google.oauth2.credentials import Credentials
 
 from indexing.tests.youtube_fixtures import VALID_KEYS, account, playlist_of, requests_to
 from indexing.youtube.data_api import YouTubeClient
-from indexing.youtube.errors import AuthError, Forbidden, NotFound, TransientError, YouTubeError
+from indexing.youtube.errors import (
+    AuthError,
+    Forbidden,
+    NotFound,
+    QuotaExhausted,
+    TransientError,
+    YouTubeError,
+)
+from indexing.youtube.keypool import next_pacific_midnight
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +129,12 @@ def test_bad_parameters_are_plain_errors_and_not_retried(key_client, emulator):
     assert type(caught.value) is YouTubeError
     assert caught.value.status == 400
     assert requests_to(emulator, "search.list") == 1
+
+
+def test_oauth_quota_spent_is_quota_exhausted_until_the_reset(oauth_credentials, emulator):
+    emulator.control.set_config(units_per_day=0)
+    client = YouTubeClient(credentials=oauth_credentials(), retries=0)
+    with pytest.raises(QuotaExhausted) as caught:
+        client.playlists_mine()
+    assert caught.value.reset_at == next_pacific_midnight(datetime.now(UTC))
+    assert "quotaExceeded" in str(caught.value)
