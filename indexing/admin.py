@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from indexing.models import ApiKey, IndexJob, JobVideo, Topic
 from indexing.youtube.keypool import KeyPool, KeyUsage, api_key_enable
@@ -95,11 +96,27 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "query", "is_active", "poll_interval_minutes", "last_polled_at"]
+    list_display = [
+        "name",
+        "query",
+        "is_active",
+        "poll_interval_minutes",
+        "last_polled_at",
+        "next_poll_at",
+        "last_error",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name", "query"]
     filter_horizontal = []
     raw_id_fields = ["videos"]
+    readonly_fields = ["last_polled_at", "last_error", "created_at"]
+    actions = ["poll_soon"]
+
+    @admin.action(description="Poll selected topics at the next dispatch (within a minute)")
+    def poll_soon(self, request, queryset) -> None:
+        # Only makes them due: the dispatcher's atomic claim stays the one way polls start.
+        count = queryset.filter(is_active=True).update(next_poll_at=timezone.now())
+        self.message_user(request, f"{count} topic(s) will be polled within a minute.")
 
 
 class JobVideoInline(admin.TabularInline):

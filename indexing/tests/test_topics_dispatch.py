@@ -92,3 +92,16 @@ def test_setup_beat_registers_the_dispatcher_once_and_keeps_admin_toggles():
     call_command("setup_beat", stdout=io.StringIO())
     assert PeriodicTask.objects.filter(name="Dispatch due topics").count() == 1
     assert not PeriodicTask.objects.get(name="Dispatch due topics").enabled
+
+
+def test_the_admin_poll_soon_action_makes_active_topics_due(staff_client):
+    from django.urls import reverse
+
+    later = make_topic("later", due_in=timedelta(hours=5))
+    paused = make_topic("paused", due_in=timedelta(hours=5), active=False)
+    response = staff_client.post(
+        reverse("admin:indexing_topic_changelist"),
+        {"action": "poll_soon", "_selected_action": [later.pk, paused.pk]},
+    )
+    assert response.status_code == 302
+    assert topics_claim_due() == [later.pk]
