@@ -1,0 +1,109 @@
+"""The fan-out through a REAL Celery worker (gevent pool, subprocess) on the test database:
+a 50-video playlist end to end, and a worker killed mid-task (SIGKILL) whose videos still end
+indexed or failed with a reason, thanks to the sweeper."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from indexing import services
+from indexing.models import IndexJob, JobVideo
+from indexing.tests.support import ALICE, playlist_of
+from indexing.tests.worker import CeleryWorker, worker_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SETTLED = ("indexed", "no_transcript", "unavailable", "failed")
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def env(yt):
+    return worker_env(
+        database_url=database_url(),
+        redis_url=django_settings.REDIS_URL,
+        base_url=yt.base_url,
+        INDEXING_SWEEP_AFTER_SECONDS="3",
+        INDEXING_BACKOFF_BASE_SECONDS="0.2",
+        DB_POOL_MAX_SIZE="5",
+    )
+
+
+def wait_for(predicate, timeout: float, what: str, every: float = 0.25, tick=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if tick:
+            tick()
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def finished(job_id: int) -> bool:
+    return IndexJob.objects.get(pk=job_id).status not in IndexJob.ACTIVE
+
+
+def test_a_real_worker_indexes_a_50_video_playlist_end_to_end(alice, yt, env):
+    api = APIClient()
+    api.force_authenticate(alice)
+    with CeleryWorker(env, concurrency=20) as worker:
+        source = playlist_of(yt, ALICE, size=50)
+        response = api.post("/api/jobs/", {"playlist_id": source.id}, format="json")
+        assert response.status_code == 202
+        job_id = response.data["id"]
+        wait_for(lambda: finished(job_id), 120, "the job to finish")
+        assert "Traceback" not in worker.output()
+
+    job = IndexJob.objects.get(pk=job_id)
+    assert job.status == IndexJob.Status.DONE, job.message
+    assert job.total >= 45 and job.failed == 0
+    assert job.indexed + job.no_transcript + job.unavailable == job.total
+    assert not JobVideo.objects.filter(job=job, outcome="pending").exists()
+    body = api.get(f"/api/jobs/{job_id}/").data
+    assert body["progress"]["percent"] == 100 and body["progress"]["done"] == job.total
+    stats = yt.control.stats()["requests"]
+    assert stats["playlistItems.list"] == 1 and stats["videos.list"] == 1  # 50 per call
+
+
+def test_a_worker_killed_mid_task_loses_no_video(alice, yt, env, settings):
+    settings.INDEXING_SWEEP_AFTER_SECONDS = 3
+    yt.control.set_faults(transcript={"latency": {"kind": "fixed", "ms": 1500}})
+    api = APIClient()
+    api.force_authenticate(alice)
+    first = CeleryWorker(env, concurrency=10).start()
+    try:
+        source = playlist_of(yt, ALICE, size=50)
+        job_id = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
+        settled = JobVideo.objects.filter(job_id=job_id, outcome__in=SETTLED)
+        wait_for(lambda: settled.count() >= 5, 60, "some videos to settle")
+    finally:
+        first.kill()
+    at_kill = settled.count()
+    job = IndexJob.objects.get(pk=job_id)
+    assert job.is_active and at_kill < job.total  # killed with work in flight
+
+    with CeleryWorker(env, concurrency=20) as second:
+        # Beat would run the sweeper every minute; the test runs it every second.
+        wait_for(
+            lambda: finished(job_id), 120, "the job to finish", every=1, tick=services.jobs_sweep
+        )
+        assert "re-queueing" in second.output() or services.jobs_sweep() is not None
+
+    job = IndexJob.objects.get(pk=job_id)
+    entries = list(JobVideo.objects.filter(job=job).values_list("outcome", "reason"))
+    assert len(entries) == job.total
+    assert all(outcome in SETTLED for outcome, _ in entries)
+    assert all(reason for outcome, reason in entries if outcome == "failed")
+    assert job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES)
+    assert job.indexed + job.no_transcript + job.unavailable + job.failed == job.total
