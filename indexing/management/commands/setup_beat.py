@@ -12,6 +12,8 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 # name -> (task, every N seconds, queue)
 PERIODIC_TASKS = {
     "Dispatch due topics": ("indexing.tasks.dispatch_due_topics", 60, "polling"),
+    # Playlist jobs: re-queue videos lost with a killed worker, resume jobs after a quota reset.
+    "Sweep indexing jobs": ("indexing.tasks.sweep_jobs", 60, "interactive"),
 }
 
 
