@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import psycopg
 import redis
+from celery import Celery
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -39,9 +40,15 @@ def check_redis() -> dict:
 
 
 def check_celery() -> dict:
-    from config.celery import app
-
-    replies = app.control.ping(timeout=1.0) or []
+    # A throwaway app on the current broker URL: the project app's producer pool would keep
+    # retrying a broker that went away instead of answering "down" within a second.
+    probe = Celery("healthz", broker=settings.CELERY_BROKER_URL, set_as_current=False)
+    probe.conf.broker_connection_retry = False
+    probe.conf.broker_connection_timeout = 1
+    try:
+        replies = probe.control.ping(timeout=1.0) or []
+    finally:
+        probe.close()
     workers = sorted(name for reply in replies for name in reply)
     if not workers:
         raise RuntimeError("no Celery worker answered")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.db import OperationalError as DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -17,6 +18,7 @@ _OUTAGES: tuple[tuple[type[BaseException], str], ...] = (
     (DatabaseError, "PostgreSQL"),
     (RedisConnectionError, "Redis"),
     (RedisTimeoutError, "Redis"),
+    (ConnectionInterrupted, "Redis"),
 )
 
 

@@ -1,0 +1,54 @@
+"""/healthz reports PostgreSQL, Redis and Celery; 503 naming whatever is down."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_all_up_answers_200_with_the_worker_named(client, celery_worker_process):
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert body["down"] == []
+    assert any(name.startswith("health") for name in body["checks"]["celery"]["workers"])
+    assert body["checks"]["postgres"]["ok"] and body["checks"]["redis"]["ok"]
+
+
+def test_no_worker_answers_503_naming_celery(client, private_redis):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["celery"]
+
+
+def test_redis_down_answers_503_naming_redis(client, private_redis):
+    private_redis.stop()
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 503
+    assert "redis" in body["down"]
+    assert body["checks"]["redis"]["error"]
+    assert body["checks"]["postgres"]["ok"]
+
+
+def test_postgres_down_answers_503_naming_postgres(client, settings, private_redis):
+    settings.DATABASES["default"]["PORT"] = "1"  # nothing listens there
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "postgres" in response.json()["down"]
+
+
+def test_pages_show_a_message_not_a_traceback_when_redis_is_down(client, private_redis):
+    private_redis.stop()
+    response = client.get("/")
+    assert response.status_code == 503
+    assert b"Redis is not reachable right now" in response.content
+    assert b"Traceback" not in response.content
+
+
+def test_the_video_api_still_answers_when_redis_is_down(client, private_redis):
+    private_redis.stop()
+    # The video list does not need Redis, so it keeps working.
+    assert client.get("/api/videos/").status_code == 200

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import logging
+
+from config.logging import ContextFilter, RedactSecretsFilter, job_context, redact
+
+
+def test_api_keys_and_tokens_are_masked():
+    line = (
+        "GET /youtube/v3/videos?key=AIzaSyA1234567890abcdefghijk&id=x "
+        "Authorization: Bearer ya29.a0AfH6SMBxyzxyzxyz refresh 1//0gLongRefreshToken"
+    )
+    cleaned = redact(line)
+    assert "AIzaSyA1234567890abcdefghijk" not in cleaned
+    assert "ya29.a0AfH6SMBxyzxyzxyz" not in cleaned
+    assert "1//0gLongRefreshToken" not in cleaned
+    assert "id=x" in cleaned
+
+
+def test_log_records_carry_job_context_and_no_secret(caplog):
+    logger = logging.getLogger("tubeindex.test")
+    handler = caplog.handler
+    handler.addFilter(ContextFilter())
+    handler.addFilter(RedactSecretsFilter())
+    with job_context(42), caplog.at_level(logging.INFO):
+        logger.info("calling with key=%s", "AIzaSyVerySecretKey123456")
+    record = caplog.records[-1]
+    assert record.job_id == "42"
+    assert record.task_id == "-"
+    assert "AIzaSyVerySecretKey123456" not in record.getMessage()
