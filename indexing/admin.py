@@ -125,9 +125,19 @@ class JobVideoInline(admin.TabularInline):
     can_delete = False
     raw_id_fields = ["video"]
     readonly_fields = ["video", "outcome", "reason", "attempts", "updated_at"]
+    verbose_name_plural = "videos still pending or failed (indexed ones are counted above)"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        # A job has up to 5,000 videos: show the ones worth a look, not every success.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(outcome__in=[JobVideo.Outcome.PENDING, JobVideo.Outcome.FAILED])
+            .select_related("video")
+        )
 
 
 @admin.register(IndexJob)
@@ -142,13 +152,26 @@ class IndexJobAdmin(admin.ModelAdmin):
         "no_transcript",
         "unavailable",
         "failed",
+        "skipped",
+        "retries",
+        "duration",
         "created_at",
         "finished_at",
     ]
     list_filter = ["status", "reindex"]
     search_fields = ["playlist__title", "playlist__youtube_id", "user__username"]
     list_select_related = ["playlist", "user"]
-    readonly_fields = [f.name for f in IndexJob._meta.fields]
+    readonly_fields = [f.name for f in IndexJob._meta.fields] + ["duration"]
+    inlines = [JobVideoInline]
+    date_hierarchy = "created_at"
 
+    @admin.display(description="duration (s)")
+    def duration(self, job: IndexJob) -> float | None:
+        return job.duration_seconds
+
+    # Read-only: jobs change through their tasks and the Cancel/Retry actions, never by hand.
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
