@@ -38,6 +38,9 @@ class SearchFilters:
             for name in self.__slots__
             if getattr(override, name) not in ("", None)
         }
+        if "min_seconds" in changes or "max_seconds" in changes:
+            # A duration is one filter: its two ends come from the same place.
+            changes.update(min_seconds=override.min_seconds, max_seconds=override.max_seconds)
         return replace(self, **changes)
 
     def is_empty(self) -> bool:

@@ -1,0 +1,155 @@
+"""GET /api/search/ and the pages: shape, paging, bad input, and no 5xx for any string."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from videos.tests.search_helpers import add_video, filler
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_client")]
+
+
+@pytest.fixture
+def indexed():
+    add_video(
+        "demo0000001",
+        title="Flux capacitor repair",
+        channel="Doc Brown Labs",
+        said=[*filler(0, 12), (61.5, "the flux capacitor needs power"), *filler(70, 4)],
+    )
+    add_video("demo0000002", title="Clock tower", channel="Hill Valley")
+
+
+def test_results_carry_the_video_and_its_moments(client, indexed):
+    response = client.get("/api/search/", {"q": "flux capacitor"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 1 and body["count_is_exact"] and body["next"] is None
+    hit = body["results"][0]
+    assert hit["video"]["youtube_id"] == "demo0000001"
+    assert hit["video"]["channel"]["title"] == "Doc Brown Labs"
+    assert hit["video"]["thumbnail_url"]
+    assert hit["moments"] == [
+        {
+            "start": 61.5,
+            "timestamp": "1:01",
+            "url": "https://www.youtube.com/watch?v=demo0000001&t=61s",
+            "snippet_html": hit["moments"][0]["snippet_html"],
+        }
+    ]
+    assert "<mark>flux</mark>" in hit["moments"][0]["snippet_html"]
+
+
+def test_filters_as_parameters(client, indexed):
+    response = client.get("/api/search/", {"q": "clock", "channel": "hill valley"})
+    assert [h["video"]["youtube_id"] for h in response.json()["results"]] == ["demo0000002"]
+    response = client.get("/api/search/", {"q": "clock", "channel": "doc brown labs"})
+    assert response.json()["results"] == []
+
+
+def test_paging_links(client):
+    for i in range(5):
+        add_video(f"paged{i:06d}", title=f"Origami {i}")
+    first = client.get("/api/search/", {"q": "origami", "page_size": 2}).json()
+    assert first["count"] == 5 and first["previous"] is None
+    assert "page=2" in first["next"]
+    last = client.get("/api/search/", {"q": "origami", "page_size": 2, "page": 3}).json()
+    assert len(last["results"]) == 1 and last["next"] is None and "page=2" in last["previous"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": ""}, "Type something to search for."),
+        ({"q": "   "}, "Type something to search for."),
+        ({}, "Type something to search for."),
+        ({"q": "x" * 501}, "q: Ensure this field has no more than 500 characters."),
+        ({"q": "-only -excluded"}, "The query has no words to look for"),
+        ({"q": "x", "after": "soon"}, "after: dates are written"),
+        ({"q": "x after:soon"}, "dates are written"),
+        ({"q": "x", "sort": "random"}, "sort:"),
+        ({"q": "x", "page_size": "1000"}, "page_size:"),
+        ({"q": "x", "transcript": "maybe"}, "transcript:"),
+        ({"q": "x", "duration": "ages"}, "duration:"),
+    ],
+)
+def test_bad_input_is_a_400_with_a_message(client, params, message):
+    response = client.get("/api/search/", params)
+    assert response.status_code == 400
+    body = response.json()
+    assert message in body["message"]
+    assert "extra" in body
+
+
+def test_a_query_of_500_characters_is_accepted(client):
+    assert client.get("/api/search/", {"q": "word " * 100}).status_code == 200
+
+
+def test_the_endpoint_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/search/"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"q", "sort", "page", "page_size", "channel", "topic", "playlist", "after"} <= names
+    assert {"before", "duration", "lang", "transcript", "source"} <= names
+    assert {"200", "400"} <= set(operation["responses"])
+
+
+QUERY_ALPHABET = st.one_of(
+    st.characters(codec="utf-8"),
+    st.sampled_from(['"', "-", "'", "\\", ":", "*", "&", "|", "!", "(", ")", "<", ">", "\x00"]),
+    st.sampled_from(["or ", "OR ", "channel:", "after:", "lang:", "duration:", "<->", ":*"]),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=st.lists(QUERY_ALPHABET, max_size=40).map("".join))
+def test_no_string_ever_causes_a_server_error(client, q):
+    response = client.get("/api/search/", {"q": q})
+    assert response.status_code in (200, 400), (q, response.content[:300])
+    if response.status_code == 400:
+        assert response.json()["message"]
+
+
+def test_the_results_page_renders_moments_and_paging(client, indexed):
+    response = client.get("/search/", {"q": "flux capacitor"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Flux capacitor repair" in html
+    assert "https://www.youtube.com/watch?v=demo0000001&amp;t=61s" in html
+    assert "<mark>flux</mark>" in html
+
+
+def test_the_results_page_shows_bad_input_as_a_message(client):
+    response = client.get("/search/", {"q": ""})
+    assert response.status_code == 400
+    assert "Type something to search for." in response.content.decode()
+
+
+def test_more_moments_returns_every_matching_moment_in_time_order(client):
+    said = []
+    for block in range(5):
+        said += filler(block * 60, 8)
+        said.append((block * 60 + 45.0, "gizmo"))
+    add_video("manymoments", said=said)
+    response = client.get("/search/", {"q": "gizmo"})
+    assert "More moments" in response.content.decode()
+    partial = client.get("/videos/manymoments/moments/", {"q": "gizmo"}).content.decode()
+    assert partial.count("<mark>gizmo</mark>") == 5
+    assert partial.index("0:") < partial.index("4:")
+
+
+def test_the_video_page_has_the_transcript_with_seekable_timestamps(client, indexed):
+    response = client.get("/videos/demo0000001/", {"q": "flux"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-seconds="61"' in html
+    assert "https://www.youtube.com/iframe_api" in html
+    assert "the flux capacitor needs power" in html
+
+
+def test_an_unknown_video_page_is_404(client):
+    assert client.get("/videos/nope/").status_code == 404

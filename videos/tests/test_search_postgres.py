@@ -1,0 +1,262 @@
+"""The PostgreSQL engine through the selector: ranking, syntax, typos, filters, moments, paging."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from indexing.models import Topic
+from playlists.models import Playlist, PlaylistItem
+from videos.models import Video
+from videos.search import trigram
+from videos.search.types import SearchFilters
+from videos.selectors import video_search
+from videos.services import transcript_mark
+from videos.tests.search_helpers import add_video, filler
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_client")]
+
+
+def ids(q: str, **kwargs) -> list[str]:
+    return [hit.video.youtube_id for hit in video_search(q=q, **kwargs).hits]
+
+
+def test_title_beats_tags_beats_description_beats_transcript():
+    add_video("transcript1", title="Weekly vlog", said=[(10.0, "we tried a sourdough starter")])
+    add_video("descriptio1", title="Kitchen day", description="All about sourdough today")
+    add_video("tagsonly001", title="Bread day", tags=("sourdough", "bread"))
+    add_video("titlematch1", title="Sourdough for beginners")
+    assert ids("sourdough ") == ["titlematch1", "tagsonly001", "descriptio1", "transcript1"]
+
+
+def test_a_title_match_outranks_a_transcript_that_repeats_the_words_and_is_newer():
+    add_video(
+        "saysitoften",
+        title="Random talk",
+        published=datetime(2026, 11, 1, tzinfo=UTC),
+        said=[(float(i * 4), "telescope telescope telescope") for i in range(10)],
+    )
+    add_video("oldtitle001", title="My telescope", published=datetime(2015, 1, 1, tzinfo=UTC))
+    assert ids("telescope ") == ["oldtitle001", "saysitoften"]
+
+
+def test_recency_breaks_ties_mildly():
+    add_video("older000001", title="Chess openings", published=datetime(2020, 1, 1, tzinfo=UTC))
+    add_video("newer000001", title="Chess openings", published=datetime(2026, 1, 1, tzinfo=UTC))
+    assert ids("chess openings ") == ["newer000001", "older000001"]
+
+
+def test_words_match_in_any_order_and_all_are_required():
+    add_video("both0000001", title="Garlic butter pasta")
+    add_video("onlyone0001", title="Butter chicken")
+    assert ids("pasta garlic ") == ["both0000001"]
+
+
+def test_quoted_phrase_needs_the_words_together_in_order():
+    add_video("phrase00001", said=[(30.0, "make a quick tomato sauce now")])
+    add_video("apart000001", said=[(30.0, "sauce first then a tomato later")])
+    assert ids('"tomato sauce"') == ["phrase00001"]
+    assert sorted(ids("tomato sauce ")) == ["apart000001", "phrase00001"]
+
+
+def test_excluded_words_remove_videos_and_moments():
+    add_video("pastaonly01", title="Pasta night")
+    add_video("pastagarlic", title="Pasta with garlic")
+    add_video("saysgarlic1", said=[(0.0, "pasta tonight"), *filler(5, 8), (60.0, "pasta garlic")])
+    page = video_search(q="pasta -garlic")
+    found = {hit.video.youtube_id: hit for hit in page.hits}
+    assert set(found) == {"pastaonly01", "saysgarlic1"}
+    assert [m.start for m in found["saysgarlic1"].moments] == [0.0]
+
+
+def test_or_matches_either_word():
+    add_video("noodles0001", title="Noodles at home")
+    add_video("risotto0001", title="Risotto at home")
+    add_video("salad000001", title="Salad at home")
+    assert sorted(ids("noodles or risotto ")) == ["noodles0001", "risotto0001"]
+
+
+def test_the_last_word_matches_as_a_prefix_while_typing():
+    add_video("python00001", title="Python decorators")
+    add_video("saysit00001", said=[(12.0, "a metaclass is a class of a class")])
+    assert ids("pyth") == ["python00001"]
+    assert ids("decorators pyth") == ["python00001"]
+    assert ids("metacl") == ["saysit00001"]
+    assert ids("metacl ") == []
+
+
+def test_a_misspelt_title_is_found_with_trigrams():
+    add_video("mandolin001", title="Mandolin tremolo technique")
+    assert ids("mandolni tremolo") == ["mandolin001"]
+
+
+def test_a_misspelt_channel_name_finds_its_videos():
+    add_video("veritas0001", title="Why the sky is blue", channel="Veritasium")
+    add_video("other000001", title="Cat videos", channel="Cat Corner")
+    assert ids("veritasiun") == ["veritas0001"]
+    assert ids("sky channel:veritasiun") == ["veritas0001"]
+
+
+def test_without_pg_trgm_typo_tolerance_is_off_with_a_warning_and_search_still_works(caplog):
+    add_video("veritas0001", title="Why the sky is blue", channel="Veritasium")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP EXTENSION pg_trgm CASCADE")  # rolled back with the test
+    trigram.forget()
+    try:
+        with caplog.at_level(logging.WARNING, logger="videos.search.trigram"):
+            assert ids("veritasiun", use_cache=False) == []
+            assert ids("sky", use_cache=False) == ["veritas0001"]
+        assert "typo tolerance is off" in caplog.text
+    finally:
+        trigram.forget()
+
+
+def test_moments_link_to_the_second_they_start_with_the_match_highlighted():
+    add_video(
+        "moments0001",
+        said=[*filler(0, 12), (61.5, "the flux capacitor needs power"), *filler(70, 12)],
+    )
+    hit = video_search(q="flux capacitor").hits[0]
+    assert len(hit.moments) == 1
+    moment = hit.moments[0]
+    assert moment.start == 61.5
+    assert moment.url == "https://www.youtube.com/watch?v=moments0001&t=61s"
+    assert "<mark>flux</mark> <mark>capacitor</mark>" in moment.snippet_html
+    assert moment.timestamp == "1:01"
+
+
+def test_at_most_three_moments_per_result_best_first_and_snippets_are_escaped():
+    said = []
+    for block in range(6):
+        said += filler(block * 60, 8)
+        said.append((block * 60 + 45.0, "<b>gizmo</b>" + " gizmo" * block))
+    add_video("manymoments", said=said)
+    hit = video_search(q="gizmo").hits[0]
+    assert len(hit.moments) == 3
+    # The moment is the ~30 s chunk holding the line that says it most often.
+    assert 300 <= hit.moments[0].start <= 345
+    assert hit.moments[0].snippet_html.count("<mark>") == 6
+    assert "<b>" not in hit.moments[0].snippet_html
+
+
+def test_sort_by_date_puts_newest_first():
+    add_video("old00000001", title="Kayak trip", published=datetime(2021, 1, 1, tzinfo=UTC))
+    add_video("new00000001", said=[(0, "kayak")], published=datetime(2026, 1, 1, tzinfo=UTC))
+    assert ids("kayak", sort="relevance") == ["old00000001", "new00000001"]
+    assert ids("kayak", sort="date") == ["new00000001", "old00000001"]
+
+
+def test_paging_walks_through_every_result_without_a_fixed_cap():
+    for i in range(45):
+        add_video(f"paged{i:06d}", title=f"Origami crane {i}")
+    seen = []
+    page_number = 1
+    while True:
+        page = video_search(q="origami", page=page_number, page_size=20)
+        seen += [hit.video.youtube_id for hit in page.hits]
+        assert page.total == 45 and page.total_exact
+        if not page.has_next:
+            break
+        page_number += 1
+    assert page_number == 3
+    assert sorted(seen) == sorted(f"paged{i:06d}" for i in range(45))
+
+
+def test_stop_words_alone_find_nothing_without_error():
+    add_video("thevideo001", title="The thing")
+    assert video_search(q="the").total == 0
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def test_channel_filter_by_name_or_youtube_id():
+    add_video("chanA000001", title="Bread", channel="Baker Street")
+    add_video("chanB000001", title="Bread", channel="Other Place")
+    assert ids("bread", filters=SearchFilters(channel="baker street")) == ["chanA000001"]
+    assert ids("bread", filters=SearchFilters(channel="UCBakerStreet")) == ["chanA000001"]
+    assert ids("bread channel:baker") == ["chanA000001"]
+    assert ids("bread", filters=SearchFilters(channel="nobody at all")) == []
+
+
+def test_topic_filter_uses_the_topics_videos():
+    a = add_video("topicvid001", title="Gambit")
+    add_video("notopic0001", title="Gambit")
+    topic = Topic.objects.create(name="Chess", query="chess")
+    topic.videos.add(a)
+    assert ids("gambit", filters=SearchFilters(topic="chess")) == ["topicvid001"]
+    assert ids(f"gambit topic:{topic.pk}") == ["topicvid001"]
+
+
+def test_playlist_filter_uses_the_playlists_items():
+    a = add_video("inlist00001", title="Fret work")
+    add_video("notinlist01", title="Fret work")
+    playlist = Playlist.objects.create(youtube_id="PLguitar", title="Guitar things")
+    PlaylistItem.objects.create(playlist=playlist, video_id=a, youtube_id="item1", position=0)
+    assert ids("fret", filters=SearchFilters(playlist="PLguitar")) == ["inlist00001"]
+    assert ids('fret playlist:"guitar things"') == ["inlist00001"]
+
+
+def test_date_range_filters_include_both_ends():
+    for day, vid in ((1, "jan01000001"), (15, "jan15000001"), (31, "jan31000001")):
+        add_video(vid, title="Harbour", published=datetime(2024, 1, day, 12, tzinfo=UTC))
+    assert ids("harbour after:2024-01-15 before:2024-01-31", sort="date") == [
+        "jan31000001",
+        "jan15000001",
+    ]
+    assert ids("harbour before:2024-01-14") == ["jan01000001"]
+
+
+def test_duration_filter():
+    add_video("short000001", title="Knots", duration=90)
+    add_video("medium00001", title="Knots", duration=600)
+    add_video("long0000001", title="Knots", duration=3600)
+    assert ids("knots duration:short") == ["short000001"]
+    assert ids("knots duration:medium") == ["medium00001"]
+    assert ids("knots duration:long") == ["long0000001"]
+    assert ids("knots duration:5-15") == ["medium00001"]
+
+
+def test_language_filter_matches_the_video_or_its_transcript():
+    add_video("english0001", title="Fondue", language="en-US")
+    add_video("french00001", title="Fondue", language="fr", said=[(0, "fondue")])
+    v = add_video("frtranscr01", title="Fondue", language="", said=[(0, "fondue")])
+    Video.objects.filter(pk=v).update(language="")
+    assert ids("fondue lang:en") == ["english0001"]
+    assert sorted(ids("fondue lang:fr")) == ["french00001"]
+
+
+def test_transcript_filters_manual_auto_has_none():
+    add_video("manual00001", title="Lathe", said=[(0, "lathe")], generated=False)
+    add_video("auto0000001", title="Lathe", said=[(0, "lathe")], generated=True)
+    nothing = add_video("notrans0001", title="Lathe")
+    failed = add_video("failed00001", title="Lathe")
+    transcript_mark(video_id=failed, status="disabled")
+    assert nothing
+    assert ids("lathe transcript:manual") == ["manual00001"]
+    assert ids("lathe transcript:auto") == ["auto0000001"]
+    assert sorted(ids("lathe transcript:has")) == ["auto0000001", "manual00001"]
+    assert sorted(ids("lathe transcript:none")) == ["failed00001", "notrans0001"]
+
+
+def test_source_filter():
+    add_video("fromtopic01", title="Drywall", source="topic")
+    add_video("fromlist001", title="Drywall", source="playlist")
+    assert ids("drywall", filters=SearchFilters(source="topic")) == ["fromtopic01"]
+    assert ids("drywall source:playlist") == ["fromlist001"]
+
+
+def test_explicit_filters_override_the_same_inline_filter():
+    add_video("short000001", title="Knots", duration=90)
+    add_video("long0000001", title="Knots", duration=3600)
+    assert ids("knots duration:short", filters=SearchFilters(min_seconds=1200)) == ["long0000001"]
+
+
+def test_filters_alone_list_matching_videos_newest_first():
+    add_video("chanA000001", channel="Baker Street", published=datetime(2024, 1, 1, tzinfo=UTC))
+    add_video("chanA000002", channel="Baker Street", published=datetime(2025, 1, 1, tzinfo=UTC))
+    add_video("chanB000001", channel="Other Place")
+    assert ids("channel:baker") == ["chanA000002", "chanA000001"]
