@@ -1,0 +1,85 @@
+"""Pages: playlists (paste box, Start Indexing) and the job page with its htmx partial."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexing import services
+from indexing.models import IndexJob
+from indexing.tests.support import ALICE, BOB, playlist_of, run_videos
+from playlists.models import Playlist
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TRIGGER = b"every 1s [document.visibilityState==='visible']"
+
+
+@pytest.fixture
+def web(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def test_the_playlists_page_lists_mine_with_counts_and_liked_videos(web, yt):
+    page = web.get("/playlists/")
+    assert page.status_code == 200
+    for size in (5, 50, 500, 3000, 5000):
+        assert f"mix ({size} videos)".encode() in page.content
+    assert b"Liked videos" in page.content and b"private notes" in page.content
+    assert b"Start Indexing" in page.content
+
+
+@pytest.mark.parametrize("value", ["nonsense", "https://vimeo.com/123", "PL!!"])
+def test_a_malformed_paste_is_a_400_with_a_message(web, yt, value):
+    page = web.post("/playlists/add/", {"playlist": value})
+    assert page.status_code == 400
+    assert b'class="error"' in page.content
+    assert not Playlist.objects.filter(youtube_id=value).exists()
+
+
+def test_pasting_someone_elses_private_playlist_is_a_403(web, bob, yt):
+    private = playlist_of(yt, BOB, title="private notes")
+    page = web.post("/playlists/add/", {"playlist": private.id})
+    assert page.status_code == 403 and b"private" in page.content
+
+
+def test_pasting_a_public_playlist_url_adds_it(web, bob, yt):
+    public = playlist_of(yt, BOB, size=5)
+    url = f"https://www.youtube.com/watch?v=abc&list={public.id}"
+    assert web.post("/playlists/add/", {"playlist": url}).status_code == 302
+    assert b"Bob&#x27;s mix (5 videos)" in web.get("/playlists/").content
+
+
+def test_start_indexing_goes_to_the_job_page_which_polls_until_finished(web, yt, alice):
+    web.get("/playlists/")
+    playlist = Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=5).id)
+    response = web.post("/playlists/index/", {"playlist": [playlist.pk]})
+    job = IndexJob.objects.get(playlist=playlist)
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    page = web.get(f"/jobs/{job.pk}/")
+    assert page.status_code == 200 and TRIGGER in page.content and b"Cancel" in page.content
+
+    services.playlist_index_run(job_id=job.pk)
+    run_videos(job.pk)
+    partial = web.get(f"/jobs/{job.pk}/progress/")
+    assert partial.status_code == 200
+    assert TRIGGER not in partial.content  # finished: htmx stops polling
+    assert b"100 %" in partial.content and b"Done" in partial.content
+    assert b"Re-index" in web.get(f"/jobs/{job.pk}/").content
+
+
+def test_starting_several_playlists_makes_one_job_each(web, yt):
+    web.get("/playlists/")
+    ids = [Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=n).id).pk for n in (5, 50)]
+    assert web.post("/playlists/index/", {"playlist": ids}).status_code == 302
+    assert IndexJob.objects.count() == 2
+    assert web.post("/playlists/index/", {"playlist": ids}).status_code == 302
+    assert IndexJob.objects.count() == 2  # already running: the same jobs
+
+
+def test_another_persons_job_page_is_a_404(client, bob, yt, alice):
+    playlist = Playlist.objects.create(youtube_id="PL0123456789abcdef")
+    job = IndexJob.objects.create(user=alice, playlist=playlist)
+    client.force_login(bob)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404
+    assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 404
