@@ -1,0 +1,160 @@
+"""Writes to the index are upserts keyed on the YouTube id: running them twice changes nothing."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from videos.models import Channel, Transcript, TranscriptChunk, Video
+from videos.parsing import video_from_playlist_item, video_from_resource
+from videos.services import (
+    SNIPPET_FIELDS,
+    Segment,
+    chunk_segments,
+    transcript_mark,
+    transcript_save,
+    video_upsert_many,
+)
+from videos.tests.factories import video_data
+
+RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "youtube-recordings"
+
+
+@pytest.mark.django_db
+def test_upserting_the_same_videos_twice_changes_nothing():
+    batch = [video_data(i) for i in range(120)]
+    first = video_upsert_many(videos=batch)
+    snapshot = list(Video.objects.order_by("id").values())
+    second = video_upsert_many(videos=batch)
+    assert first == second
+    assert Video.objects.count() == 120
+    assert Channel.objects.count() == 3
+    after = list(Video.objects.order_by("id").values())
+    stamps = {"updated_at": None, "details_fetched_at": None}  # bookkeeping times move
+    assert [{**v, **stamps} for v in after] == [{**v, **stamps} for v in snapshot]
+
+
+@pytest.mark.django_db
+def test_a_changed_title_is_updated_in_place():
+    video_upsert_many(videos=[video_data(1)])
+    video_upsert_many(videos=[video_data(1, title="Renamed")])
+    assert Video.objects.get().title == "Renamed"
+
+
+@pytest.mark.django_db
+def test_snippet_upserts_never_erase_details():
+    video_upsert_many(videos=[video_data(1, view_count=999, duration_seconds=600)])
+    partial = video_data(1, title="From a playlist item", view_count=None, duration_seconds=None)
+    video_upsert_many(videos=[partial], update_fields=SNIPPET_FIELDS)
+    video = Video.objects.get()
+    assert video.title == "From a playlist item"
+    assert (video.view_count, video.duration_seconds) == (999, 600)
+
+
+@pytest.mark.django_db
+def test_duplicate_ids_in_one_batch_are_written_once():
+    ids = video_upsert_many(videos=[video_data(1), video_data(1, title="later wins")])
+    assert list(ids) == ["vid00000001"]
+    assert Video.objects.get().title == "later wins"
+
+
+def test_real_videos_list_bodies_parse():
+    body = json.loads(
+        (RECORDINGS / "youtube_data_v3/videos/youtubeaio__video_response_1.json").read_text()
+    )
+    videos = [video_from_resource(item) for item in body["items"]]
+    assert len(videos) == 2
+    for video in videos:
+        assert len(video.youtube_id) == 11
+        assert video.title and video.channel_id.startswith("UC")
+        assert video.duration_seconds and video.duration_seconds > 0
+        assert video.view_count is not None
+        assert video.published_at and video.published_at.tzinfo is not None
+
+
+def test_real_search_results_parse():
+    path = RECORDINGS / "youtube_data_v3/search/pyyoutube__search_videos_by_channel.json"
+    body = json.loads(path.read_text())
+    videos = [video_from_resource(item) for item in body["items"]]
+    assert all(v.youtube_id and v.title for v in videos)
+
+
+def test_real_playlist_items_parse():
+    name = "youtubeaio__playlist_item_response_snippet_content_details.json"
+    path = RECORDINGS / "youtube_data_v3/playlist_items" / name
+    body = json.loads(path.read_text())
+    videos = [video_from_playlist_item(item) for item in body["items"]]
+    assert videos and all(v and v.channel_id for v in videos)
+
+
+def test_deleted_or_private_playlist_items_are_skipped():
+    deleted = {
+        "snippet": {"title": "Deleted video", "resourceId": {"videoId": "abcdefghijk"}},
+        "contentDetails": {"videoId": "abcdefghijk"},
+    }
+    assert video_from_playlist_item(deleted) is None
+
+
+def test_chunks_are_about_thirty_seconds_and_start_at_a_line():
+    segments = [Segment(start=i * 4.0, duration=4.0, text=f"line {i}") for i in range(30)]
+    chunks = chunk_segments(segments)
+    assert [c.start for c in chunks] == [0.0, 28.0, 56.0, 84.0, 112.0]
+    assert all(c.duration <= 30.0 for c in chunks)
+    assert chunks[0].text.startswith("line 0 line 1")
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+
+
+def test_blank_lines_and_null_bytes_are_dropped():
+    chunks = chunk_segments([Segment(0, 1, "  "), Segment(1, 1, "a\x00b"), Segment(2, 1, "")])
+    assert [c.text for c in chunks] == ["ab"]
+    assert chunks[0].start == 1
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 10), st.floats(0.1, 8), st.text(min_size=1, max_size=30)),
+        max_size=80,
+    )
+)
+def test_chunking_keeps_every_word_in_order(raw):
+    segments, t = [], 0.0
+    for gap, duration, text in raw:
+        t += gap
+        segments.append(Segment(t, duration, text))
+    chunks = chunk_segments(segments)
+    expected = " ".join(" ".join(s.text.replace("\x00", "").split()) for s in segments).split()
+    assert " ".join(c.text for c in chunks).split() == expected
+    assert all(a.start <= b.start for a, b in itertools.pairwise(chunks))
+
+
+@pytest.mark.django_db
+def test_saving_a_transcript_twice_leaves_one_copy():
+    ids = video_upsert_many(videos=[video_data(1)])
+    segments = [Segment(i * 5.0, 5.0, f"words {i}") for i in range(20)]
+    for _ in range(2):
+        transcript_save(
+            video_id=ids["vid00000001"], language="en", is_generated=False, segments=segments
+        )
+    assert Transcript.objects.count() == 1
+    assert TranscriptChunk.objects.count() == 4
+    assert list(TranscriptChunk.objects.values_list("start", flat=True)) == [0.0, 30.0, 60.0, 90.0]
+
+
+@pytest.mark.django_db
+def test_marking_no_transcript_records_the_reason_and_clears_chunks():
+    ids = video_upsert_many(videos=[video_data(1)])
+    video_id = ids["vid00000001"]
+    transcript_save(
+        video_id=video_id, language="en", is_generated=True, segments=[Segment(0, 1, "x")]
+    )
+    transcript_mark(
+        video_id=video_id, status=Transcript.Status.DISABLED, error="Subtitles are disabled"
+    )
+    transcript = Transcript.objects.get(video_id=video_id)
+    assert transcript.status == "disabled" and "disabled" in transcript.error
+    assert not TranscriptChunk.objects.filter(video_id=video_id).exists()
