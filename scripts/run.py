@@ -1,0 +1,159 @@
+"""`make run`: the whole product in the foreground; one Ctrl-C stops every part.
+
+Finds PostgreSQL and Redis (scripts/services.py), migrates, loads demo data, then runs the
+YouTube emulator, the web server, a Celery worker (gevent) and beat, prefixing each line of
+their output with the part's name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from services import ROOT, find_services
+
+PY = sys.executable
+COLOURS = {"emulator": 35, "web": 32, "worker": 34, "beat": 33}
+
+
+def stream(name: str, proc: subprocess.Popen) -> None:
+    colour = COLOURS.get(name, 0)
+    tty = sys.stdout.isatty()
+    for line in proc.stdout:  # type: ignore[union-attr]
+        prefix = f"\033[{colour}m{name:>8}\033[0m" if tty else f"{name:>8}"
+        sys.stdout.write(f"{prefix} | {line}")
+        sys.stdout.flush()
+
+
+def wait_for(url: str, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - our own loopback URL
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    port = os.environ.get("PORT", "8000")
+    emulator_port = os.environ.get("EMULATOR_PORT", "8090")
+    found = find_services()
+    emulator_url = f"http://127.0.0.1:{emulator_port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": found.database_url,
+        "REDIS_URL": found.redis_url,
+        "CELERY_BROKER_URL": found.broker_url,
+        "CELERY_RESULT_BACKEND": found.broker_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    # Unless told otherwise, the app talks to the emulator started below.
+    if "YOUTUBE_API_URL" not in os.environ:
+        env.update(
+            YOUTUBE_API_URL=emulator_url,
+            YOUTUBE_WEB_URL=emulator_url,
+            GOOGLE_AUTH_URI=f"{emulator_url}/o/oauth2/auth",
+            GOOGLE_TOKEN_URI=f"{emulator_url}/token",
+            GOOGLE_USERINFO_URI=f"{emulator_url}/v1/userinfo",
+            GOOGLE_REVOKE_URI=f"{emulator_url}/revoke",
+        )
+        start_emulator = True
+    else:
+        start_emulator = False
+    for note in found.notes:
+        print(f"     run | {note}")
+
+    manage = [PY, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "1"], env=env, check=True)
+    subprocess.run([*manage, "load_demo"], env=env, check=True)
+
+    parts: dict[str, list[str]] = {}
+    if start_emulator:
+        parts["emulator"] = [
+            PY,
+            "-m",
+            "youtube_emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            emulator_port,
+            "--dataset",
+            "demo",
+        ]
+    parts["web"] = [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"]
+    parts["worker"] = [
+        PY,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-P",
+        "gevent",
+        "-c",
+        "100",
+        "-Q",
+        "interactive,polling,media",
+        "--loglevel",
+        "INFO",
+    ]
+    parts["beat"] = [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
+
+    procs: dict[str, subprocess.Popen] = {}
+    for name, cmd in parts.items():
+        procs[name] = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=stream, args=(name, procs[name]), daemon=True).start()
+        if name == "emulator" and not wait_for(f"{emulator_url}/_emulator/stats"):
+            print("     run | the emulator did not start; see its lines above")
+
+    url = f"http://127.0.0.1:{port}"
+    if wait_for(f"{url}/healthz", 60) or wait_for(f"{url}/", 5):
+        print(f"\n     run | TubeIndex is up: {url}  (admin: {url}/admin/, API: {url}/api/)")
+        print("     run | Sign in with Google goes to the emulator's consent page.")
+        print("     run | Ctrl-C stops everything.\n")
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while not stopping.is_set():
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"     run | {name} exited with {proc.returncode}; stopping the rest")
+                    stopping.set()
+                    break
+            stopping.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    print("\n     run | stopping…")
+    for proc in procs.values():
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs.values():
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
