@@ -1,0 +1,421 @@
+"""The Elasticsearch engine: query bodies from pure functions, bulk indexing, same results shape.
+
+Scoring mirrors the PostgreSQL engine (postgres.py): a tier from where the words are (title 3 >
+tags 2 > description 1 > across fields 0.5 > transcript only 0), named queries telling which
+field matched, plus fractions from the normalised scores and a mild recency boost.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from videos.search.query import ParsedQuery, Term
+from videos.search.types import Moment, RawHit, RawPage, SearchFilters, moment_url
+
+CAP = 1000
+START, STOP = "\x02", "\x03"
+META_FIELDS = ("title^3", "tags^2", "description", "channel_title")
+TIERS = {"title": 3.0, "tags": 2.0, "description": 1.0}
+FUZZY_TITLE_TIER = 1.0
+YEAR_SECONDS = 31_557_600.0
+
+
+@dataclass(frozen=True)
+class ResolvedFilters:
+    """Filters with names already resolved to database ids (see filters.py)."""
+
+    filters: SearchFilters
+    channel_ids: tuple[int, ...] | None = None
+    topic_ids: tuple[int, ...] | None = None
+    playlist_ids: tuple[int, ...] | None = None
+
+
+# --- pure query builders ---------------------------------------------------------------------
+
+
+def term_query(term: Term, fields: Sequence[str]) -> dict[str, Any]:
+    if term.is_phrase:
+        kind = "phrase_prefix" if term.prefix else "phrase"
+        return {"multi_match": {"query": term.text, "fields": list(fields), "type": kind}}
+    if term.prefix:
+        return {"multi_match": {"query": term.text, "fields": list(fields), "type": "bool_prefix"}}
+    return {"multi_match": {"query": term.text, "fields": list(fields), "type": "best_fields"}}
+
+
+def clause_query(clause: Sequence[Term], fields: Sequence[str]) -> dict[str, Any]:
+    if len(clause) == 1:
+        return term_query(clause[0], fields)
+    return {"bool": {"should": [term_query(t, fields) for t in clause], "minimum_should_match": 1}}
+
+
+def text_query(query: ParsedQuery, fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Every clause must match in one of `fields`."""
+    return [clause_query(clause, fields) for clause in query.clauses]
+
+
+def excluded_queries(query: ParsedQuery, fields: Sequence[str]) -> list[dict[str, Any]]:
+    return [term_query(Term(t.words), fields) for t in query.excluded]
+
+
+def _day(value, days: int = 0) -> str:
+    return (datetime.combine(value, time.min, tzinfo=UTC) + timedelta(days=days)).isoformat()
+
+
+def filter_clauses(resolved: ResolvedFilters) -> list[dict[str, Any]]:
+    f = resolved.filters
+    out: list[dict[str, Any]] = []
+    for field, ids in (
+        ("channel_id", resolved.channel_ids),
+        ("topic_ids", resolved.topic_ids),
+        ("playlist_ids", resolved.playlist_ids),
+    ):
+        if ids is not None:
+            out.append({"terms": {field: list(ids)}})
+    published: dict[str, str] = {}
+    if f.after:
+        published["gte"] = _day(f.after)
+    if f.before:
+        published["lt"] = _day(f.before, days=1)
+    if published:
+        out.append({"range": {"published_at": published}})
+    duration: dict[str, int] = {}
+    if f.min_seconds is not None:
+        duration["gte"] = f.min_seconds
+    if f.max_seconds is not None:
+        duration["lt"] = f.max_seconds
+    if duration:
+        out.append({"range": {"duration_seconds": duration}})
+    if f.language:
+        out.append(
+            {
+                "bool": {
+                    "should": [
+                        {"term": {"language": f.language}},
+                        {"prefix": {"language": f"{f.language}-"}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    if f.transcript:
+        kinds = {"has": ["manual", "auto"]}.get(f.transcript, [f.transcript])
+        out.append({"terms": {"transcript_kind": kinds}})
+    if f.source:
+        out.append({"term": {"source": f.source}})
+    return out
+
+
+def video_query_body(
+    query: ParsedQuery, resolved: ResolvedFilters, *, size: int = CAP
+) -> dict[str, Any]:
+    """Videos whose metadata matches; named queries say in which single field it all matched."""
+    named = [{"bool": {"must": text_query(query, [field]), "_name": field}} for field in TIERS]
+    return {
+        "size": size,
+        "_source": ["published_at"],
+        "track_total_hits": CAP,
+        "query": {
+            "bool": {
+                "must": text_query(query, META_FIELDS),
+                "should": named,
+                "must_not": excluded_queries(query, META_FIELDS),
+                "filter": filter_clauses(resolved),
+            }
+        },
+    }
+
+
+def fuzzy_query_body(text: str, resolved: ResolvedFilters, *, size: int = 200) -> dict[str, Any]:
+    """Typo tolerance for titles and channel names."""
+    return {
+        "size": size,
+        "_source": ["published_at"],
+        "query": {
+            "bool": {
+                "should": [
+                    {"match": {"title": {"query": text, "fuzziness": "AUTO", "_name": "title"}}},
+                    {
+                        "match": {
+                            "channel_title": {
+                                "query": text,
+                                "fuzziness": "AUTO",
+                                "operator": "and",
+                                "_name": "channel",
+                            }
+                        }
+                    },
+                ],
+                "minimum_should_match": 1,
+                "filter": filter_clauses(resolved),
+            }
+        },
+    }
+
+
+def chunk_query_body(
+    query: ParsedQuery, resolved: ResolvedFilters, *, size: int = CAP
+) -> dict[str, Any]:
+    """The best chunk of each matching video (collapse on video_id), up to `size` videos."""
+    return {
+        "size": size,
+        "_source": ["published_at"],
+        "track_total_hits": CAP,
+        "query": {
+            "bool": {
+                "must": text_query(query, ["text"]),
+                "must_not": excluded_queries(query, ["text"]),
+                "filter": filter_clauses(resolved),
+            }
+        },
+        "collapse": {"field": "video_id"},
+    }
+
+
+def moments_query_body(
+    query: ParsedQuery, video_ids: Sequence[int], *, per_video: int
+) -> dict[str, Any]:
+    """The best `per_video` moments of each of these videos, highlighted."""
+    return {
+        "size": len(video_ids),
+        "_source": False,
+        "query": {
+            "bool": {
+                "must": text_query(query, ["text"]),
+                "must_not": excluded_queries(query, ["text"]),
+                "filter": [{"terms": {"video_id": list(video_ids)}}],
+            }
+        },
+        "collapse": {
+            "field": "video_id",
+            "inner_hits": {
+                "name": "moments",
+                "size": per_video,
+                "_source": ["start", "youtube_id", "video_id"],
+                "highlight": {
+                    "fields": {
+                        "text": {
+                            "pre_tags": [START],
+                            "post_tags": [STOP],
+                            "number_of_fragments": 0,
+                        }
+                    }
+                },
+            },
+        },
+    }
+
+
+def filtered_body(resolved: ResolvedFilters, query: ParsedQuery, *, offset: int, limit: int):
+    """Only filters: matching videos, newest first."""
+    return {
+        "from": offset,
+        "size": limit,
+        "_source": ["published_at"],
+        "track_total_hits": True,
+        "sort": [{"published_at": {"order": "desc", "missing": "_last"}}],
+        "query": {
+            "bool": {
+                "filter": filter_clauses(resolved),
+                "must_not": excluded_queries(query, META_FIELDS),
+            }
+        },
+    }
+
+
+def normalised(score: float) -> float:
+    """score / (score + 1), in [0, 1), like PostgreSQL's rank normalisation 32."""
+    return score / (score + 1.0) if score > 0 else 0.0
+
+
+def recency(published: datetime | None, now: datetime) -> float:
+    if published is None:
+        return 0.0
+    age = max((now - published).total_seconds(), 0.0)
+    return 0.1 * math.exp(-age / YEAR_SECONDS)
+
+
+def combine(
+    meta: Iterable[tuple[int, float, float]],
+    chunks: Iterable[tuple[int, float]],
+    fuzzy: Iterable[tuple[int, float]],
+    published: dict[int, datetime | None],
+    now: datetime,
+) -> list[tuple[int, float]]:
+    """(video id, score) best first, from (id, tier, score) of metadata, (id, score) of best
+    chunks and (id, tier) of fuzzy matches: the same formula as the PostgreSQL engine."""
+    tier: dict[int, float] = {}
+    meta_score: dict[int, float] = {}
+    chunk_score: dict[int, float] = {}
+    for vid, t, s in meta:
+        tier[vid] = max(tier.get(vid, 0.0), t)
+        meta_score[vid] = max(meta_score.get(vid, 0.0), normalised(s))
+    for vid, s in chunks:
+        tier.setdefault(vid, 0.0)
+        chunk_score[vid] = max(chunk_score.get(vid, 0.0), normalised(s))
+    for vid, t in fuzzy:
+        tier[vid] = max(tier.get(vid, 0.0), t)
+    scored = [
+        (
+            vid,
+            t
+            + 0.45 * meta_score.get(vid, 0.0)
+            + 0.45 * chunk_score.get(vid, 0.0)
+            + recency(published.get(vid), now),
+        )
+        for vid, t in tier.items()
+    ]
+    scored.sort(key=lambda item: (-item[1], -_ts(published.get(item[0])), -item[0]))
+    return scored
+
+
+def _ts(value: datetime | None) -> float:
+    return value.timestamp() if value else float("-inf")
+
+
+def meta_tier(matched: Sequence[str]) -> float:
+    return max((TIERS[name] for name in matched if name in TIERS), default=0.5)
+
+
+def snippet_html(fragment: str) -> str:
+    return html.escape(fragment).replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def parse_date(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- the engine --------------------------------------------------------------------------------
+
+
+class ElasticsearchBackend:
+    name = "elasticsearch"
+
+    def _client(self):
+        from elasticsearch.dsl.connections import connections
+
+        return connections.get_connection()
+
+    def _resolve(self, filters: SearchFilters) -> ResolvedFilters | None:
+        from videos.search import filters as names
+
+        found: dict[str, tuple[int, ...]] = {}
+        for key, resolve in (
+            ("channel", names.resolve_channel_ids),
+            ("topic", names.resolve_topic_ids),
+            ("playlist", names.resolve_playlist_ids),
+        ):
+            value = getattr(filters, key)
+            if value:
+                ids = tuple(resolve(value))
+                if not ids:
+                    return None
+                found[f"{key}_ids"] = ids
+        return ResolvedFilters(filters=filters, **found)
+
+    def search(
+        self, query: ParsedQuery, *, sort: str, offset: int, limit: int, with_moments: int
+    ) -> RawPage:
+        from videos.search.documents import CHUNK_INDEX, VIDEO_INDEX
+
+        resolved = self._resolve(query.filters)
+        if resolved is None:
+            return RawPage(hits=(), total=0, total_exact=True, has_next=False)
+        es = self._client()
+        if not query.has_terms:
+            body = filtered_body(resolved, query, offset=offset, limit=limit)
+            answer = es.search(index=VIDEO_INDEX, body=body)
+            hits = answer["hits"]["hits"]
+            total = answer["hits"]["total"]["value"]
+            rows = tuple(RawHit(int(h["_id"]), 0.0) for h in hits)
+            return RawPage(rows, total, True, offset + limit < total)
+        published: dict[int, datetime | None] = {}
+        meta_hits = es.search(index=VIDEO_INDEX, body=video_query_body(query, resolved))
+        meta = []
+        for h in meta_hits["hits"]["hits"]:
+            vid = int(h["_id"])
+            published[vid] = parse_date(h["_source"].get("published_at"))
+            meta.append((vid, meta_tier(h.get("matched_queries", [])), h["_score"]))
+        chunk_hits = es.search(index=CHUNK_INDEX, body=chunk_query_body(query, resolved))
+        chunks = []
+        for h in chunk_hits["hits"]["hits"]:
+            vid = int(h["fields"]["video_id"][0])
+            published.setdefault(vid, parse_date(h["_source"].get("published_at")))
+            chunks.append((vid, h["_score"]))
+        fuzzy = []
+        if len(meta) < 20 and len(query.plain_text()) >= 4:
+            body = fuzzy_query_body(query.plain_text(), resolved)
+            for h in es.search(index=VIDEO_INDEX, body=body)["hits"]["hits"]:
+                vid = int(h["_id"])
+                published.setdefault(vid, parse_date(h["_source"].get("published_at")))
+                fuzzy.append((vid, FUZZY_TITLE_TIER + normalised(h["_score"])))
+        ranked = combine(meta, chunks, fuzzy, published, datetime.now(UTC))
+        if sort == "date":
+            ranked.sort(key=lambda item: (-_ts(published.get(item[0])), -item[0]))
+        page = ranked[offset : offset + limit]
+        moments = self._moments([vid for vid, _ in page], query, with_moments)
+        hits = tuple(RawHit(vid, score, tuple(moments.get(vid, ()))) for vid, score in page)
+        exact = len(meta) < CAP and len(chunks) < CAP
+        return RawPage(hits, len(ranked), exact, offset + limit < len(ranked))
+
+    def _moments(
+        self, video_ids: list[int], query: ParsedQuery, per_video: int
+    ) -> dict[int, list[Moment]]:
+        from videos.search.documents import CHUNK_INDEX
+
+        if not video_ids or per_video <= 0:
+            return {}
+        body = moments_query_body(query, video_ids, per_video=per_video)
+        answer = self._client().search(index=CHUNK_INDEX, body=body)
+        found: dict[int, list[Moment]] = {}
+        for group in answer["hits"]["hits"]:
+            for inner in group["inner_hits"]["moments"]["hits"]["hits"]:
+                source = inner["_source"]
+                fragment = (inner.get("highlight", {}).get("text") or [""])[0]
+                found.setdefault(int(source["video_id"]), []).append(
+                    Moment(
+                        source["start"],
+                        moment_url(source["youtube_id"], source["start"]),
+                        snippet_html(fragment),
+                    )
+                )
+        return found
+
+    def moments(self, query: ParsedQuery, *, video_id: int, limit: int) -> list[Moment]:
+        if not query.has_terms:
+            return []
+        found = self._moments([video_id], query, limit)
+        return sorted(found.get(video_id, []), key=lambda m: m.start)
+
+    def index_videos(self, video_ids: Sequence[int]) -> None:
+        from elasticsearch.helpers import bulk
+
+        from videos.search.indexing import document_actions
+
+        self.remove_chunks(video_ids)
+        bulk(self._client(), document_actions(video_ids), refresh="wait_for")
+
+    def remove_chunks(self, video_ids: Sequence[int]) -> None:
+        from videos.search.documents import CHUNK_INDEX
+
+        self._client().delete_by_query(
+            index=CHUNK_INDEX,
+            body={"query": {"terms": {"video_id": list(video_ids)}}},
+            conflicts="proceed",
+            refresh=True,
+        )
+
+    def remove_videos(self, video_ids: Sequence[int]) -> None:
+        from videos.search.documents import VIDEO_INDEX
+
+        self.remove_chunks(video_ids)
+        self._client().delete_by_query(
+            index=VIDEO_INDEX,
+            body={"query": {"ids": {"values": [str(v) for v in video_ids]}}},
+            conflicts="proceed",
+            refresh=True,
+        )

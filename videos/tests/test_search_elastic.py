@@ -1,0 +1,233 @@
+"""The Elasticsearch engine: query builders and documents always; live tests with a server.
+
+No Elasticsearch can run on this machine: the live tests run when ELASTICSEARCH_URL is set
+(docker compose up elasticsearch) and are skipped, saying so, otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+
+import pytest
+
+from indexing.models import Topic
+from videos.search.documents import CHUNK_INDEX, VIDEO_INDEX, ChunkDocument, VideoDocument
+from videos.search.elastic import (
+    ResolvedFilters,
+    chunk_query_body,
+    combine,
+    filter_clauses,
+    fuzzy_query_body,
+    meta_tier,
+    moments_query_body,
+    snippet_html,
+    text_query,
+    video_query_body,
+)
+from videos.search.query import parse_query
+from videos.search.types import SearchFilters
+from videos.tests.search_helpers import add_video
+
+
+def resolved(**filters) -> ResolvedFilters:
+    return ResolvedFilters(filters=SearchFilters(**filters))
+
+
+def test_words_phrases_prefix_and_or_become_multi_match_clauses():
+    clauses = text_query(parse_query('"sour dough" bread or loaf yea'), ["text"])
+    assert clauses == [
+        {"multi_match": {"query": "sour dough", "fields": ["text"], "type": "phrase"}},
+        {
+            "bool": {
+                "should": [
+                    {"multi_match": {"query": "bread", "fields": ["text"], "type": "best_fields"}},
+                    {"multi_match": {"query": "loaf", "fields": ["text"], "type": "best_fields"}},
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+        {"multi_match": {"query": "yea", "fields": ["text"], "type": "bool_prefix"}},
+    ]
+
+
+def test_excluded_terms_go_to_must_not_and_are_never_prefixes():
+    body = chunk_query_body(parse_query("pasta -garlic"), resolved())
+    assert body["query"]["bool"]["must_not"] == [
+        {"multi_match": {"query": "garlic", "fields": ["text"], "type": "best_fields"}}
+    ]
+
+
+def test_video_query_weights_fields_and_names_each_for_the_tier():
+    body = video_query_body(parse_query("chess "), resolved(), size=50)
+    query = body["query"]["bool"]
+    assert body["size"] == 50
+    assert query["must"][0]["multi_match"]["fields"] == [
+        "title^3",
+        "tags^2",
+        "description",
+        "channel_title",
+    ]
+    assert [s["bool"]["_name"] for s in query["should"]] == ["title", "tags", "description"]
+
+
+def test_every_filter_becomes_a_filter_clause():
+    f = ResolvedFilters(
+        filters=SearchFilters(
+            after=date(2024, 1, 1),
+            before=date(2024, 1, 31),
+            min_seconds=240,
+            max_seconds=1200,
+            language="en",
+            transcript="has",
+            source="topic",
+        ),
+        channel_ids=(1, 2),
+        topic_ids=(3,),
+        playlist_ids=(4,),
+    )
+    assert filter_clauses(f) == [
+        {"terms": {"channel_id": [1, 2]}},
+        {"terms": {"topic_ids": [3]}},
+        {"terms": {"playlist_ids": [4]}},
+        {
+            "range": {
+                "published_at": {
+                    "gte": "2024-01-01T00:00:00+00:00",
+                    "lt": "2024-02-01T00:00:00+00:00",
+                }
+            }
+        },
+        {"range": {"duration_seconds": {"gte": 240, "lt": 1200}}},
+        {
+            "bool": {
+                "should": [{"term": {"language": "en"}}, {"prefix": {"language": "en-"}}],
+                "minimum_should_match": 1,
+            }
+        },
+        {"terms": {"transcript_kind": ["manual", "auto"]}},
+        {"term": {"source": "topic"}},
+    ]
+    assert filter_clauses(resolved(transcript="none")) == [{"terms": {"transcript_kind": ["none"]}}]
+
+
+def test_chunks_collapse_to_one_per_video_and_moments_are_highlighted_per_video():
+    body = chunk_query_body(parse_query("flux"), resolved())
+    assert body["collapse"] == {"field": "video_id"}
+    moments = moments_query_body(parse_query("flux"), [7, 9], per_video=3)
+    assert moments["query"]["bool"]["filter"] == [{"terms": {"video_id": [7, 9]}}]
+    inner = moments["collapse"]["inner_hits"]
+    assert inner["size"] == 3 and "text" in inner["highlight"]["fields"]
+
+
+def test_typos_use_fuzzy_matches_on_titles_and_channel_names():
+    body = fuzzy_query_body("veritasiun", resolved())
+    should = body["query"]["bool"]["should"]
+    assert should[0]["match"]["title"]["fuzziness"] == "AUTO"
+    assert should[1]["match"]["channel_title"]["query"] == "veritasiun"
+
+
+def test_scores_combine_like_the_postgres_engine():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    published = {1: datetime(2020, 1, 1, tzinfo=UTC), 2: now, 3: now}
+    ranked = combine(
+        meta=[(1, meta_tier(["title"]), 2.0)],
+        chunks=[(2, 50.0), (1, 1.0)],
+        fuzzy=[(3, 1.5)],
+        published=published,
+        now=now,
+    )
+    assert [vid for vid, _ in ranked] == [1, 3, 2]
+    assert meta_tier([]) == 0.5 and meta_tier(["tags", "description"]) == 2.0
+
+
+def test_snippets_are_escaped_before_highlighting():
+    assert snippet_html("<b>\x02flux\x03</b>") == "&lt;b&gt;<mark>flux</mark>&lt;/b&gt;"
+
+
+def test_documents_map_text_with_the_english_analyzer_and_filters_as_keywords():
+    video = VideoDocument._doc_type.mapping.to_dict()["properties"]
+    chunk = ChunkDocument._doc_type.mapping.to_dict()["properties"]
+    assert VideoDocument._index._name == VIDEO_INDEX and ChunkDocument._index._name == CHUNK_INDEX
+    assert video["title"]["analyzer"] == "english" and video["tags"]["type"] == "text"
+    assert chunk["text"]["analyzer"] == "english" and chunk["start"]["type"] == "float"
+    for props in (video, chunk):
+        assert props["published_at"]["type"] == "date"
+        assert props["transcript_kind"]["type"] == "keyword"
+        assert props["topic_ids"]["type"] == "long"
+
+
+@pytest.mark.django_db
+def test_bulk_actions_carry_each_videos_filter_fields_onto_its_chunks():
+    from videos.search.indexing import document_actions
+
+    pk = add_video(
+        "esvideo0001",
+        title="Flux repair",
+        channel="Doc Lab",
+        tags=("flux",),
+        said=[(0.0, "hello"), (40.0, "flux capacitor")],
+        generated=True,
+    )
+    topic = Topic.objects.create(name="Time", query="time")
+    topic.videos.add(pk)
+    actions = list(document_actions([pk]))
+    video, *chunks = actions
+    assert video["_index"] == VIDEO_INDEX and video["_id"] == str(pk)
+    assert video["title"] == "Flux repair" and video["channel_title"] == "Doc Lab"
+    assert video["transcript_kind"] == "auto" and video["topic_ids"] == [topic.pk]
+    assert [c["start"] for c in chunks] == [0.0, 40.0]
+    assert all(c["_index"] == CHUNK_INDEX and c["youtube_id"] == "esvideo0001" for c in chunks)
+    assert all(c["topic_ids"] == [topic.pk] and c["language"] == "en" for c in chunks)
+
+
+# --- live: only with a server ------------------------------------------------------------------
+
+live = pytest.mark.skipif(
+    not os.environ.get("ELASTICSEARCH_URL"),
+    reason="needs an Elasticsearch server: set ELASTICSEARCH_URL (docker compose up elasticsearch)",
+)
+
+
+@pytest.fixture
+def es_backend(settings):
+    from django_elasticsearch_dsl.registries import registry
+
+    settings.SEARCH_BACKEND = "elasticsearch"
+    for index in registry.get_indices():
+        index.delete(ignore_unavailable=True)
+        index.create()
+    from videos.search import get_backend
+
+    return get_backend()
+
+
+@live
+@pytest.mark.django_db
+def test_live_ranking_phrases_and_moments(es_backend, redis_client):
+    from videos.search import index_videos
+    from videos.selectors import video_search
+
+    a = add_video("esrank00001", said=[(61.5, "the flux capacitor needs power")])
+    b = add_video("esrank00002", title="Flux capacitor explained")
+    index_videos([a, b])
+    page = video_search(q="flux capacitor", use_cache=False)
+    assert [h.video.youtube_id for h in page.hits] == ["esrank00002", "esrank00001"]
+    assert page.hits[1].moments[0].url.endswith("&t=61s")
+    assert "<mark>" in page.hits[1].moments[0].snippet_html
+    assert [h.video.youtube_id for h in video_search(q='"capacitor flux"').hits] == []
+
+
+@live
+@pytest.mark.django_db
+def test_live_filters_and_typos(es_backend, redis_client):
+    from videos.search import index_videos
+    from videos.selectors import video_search
+
+    a = add_video("esfilter001", title="Sky", channel="Veritasium", duration=90)
+    b = add_video("esfilter002", title="Sky", channel="Other", duration=3600)
+    index_videos([a, b])
+    assert [h.video.youtube_id for h in video_search(q="sky duration:short").hits] == [
+        "esfilter001"
+    ]
+    assert [h.video.youtube_id for h in video_search(q="veritasiun").hits] == ["esfilter001"]
