@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_celery_beat",
+    "django_elasticsearch_dsl",  # manage.py search_index --rebuild (SEARCH_BACKEND=elasticsearch)
     "accounts",
     "videos",
     "playlists",
