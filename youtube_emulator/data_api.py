@@ -168,7 +168,7 @@ def list_body(
     extra: dict[str, Any] | None = None,
     page_info_last: bool = False,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"kind": kind, "etag": etag(kind, *(i["etag"] for i in items))}
+    body: dict[str, Any] = {"kind": kind, "etag": etag(kind, *(errors.etag_of(i) for i in items))}
     body.update(paging or {})
     body.update(extra or {})
     if page_info_last:
@@ -328,7 +328,8 @@ async def videos_list(request: web.Request) -> web.Response:
         video = state.dataset.video_by_id(video_id, now)
         if video is None or not _visible(state, video, caller):
             continue
-        items.append(video_resource(state, video, parts))
+        key = etag("video", video.id, *sorted(parts))
+        items.append(errors.rendered(key, lambda v=video: video_resource(state, v, parts)))
     return errors.json_response(
         list_body(
             "youtube#videoListResponse",
@@ -367,7 +368,7 @@ def video_resource(state: EmulatorState, video: Video, parts: set[str]) -> dict[
     channel = state.dataset.channels[video.channel_index]
     item: dict[str, Any] = {
         "kind": "youtube#video",
-        "etag": etag("video", video.id, *parts),
+        "etag": etag("video", video.id, *sorted(parts)),
         "id": video.id,
     }
     if "snippet" in parts:
@@ -504,7 +505,7 @@ def playlist_resource(state: EmulatorState, playlist: Playlist, parts: set[str])
     indexes = playlist_video_indexes(state, playlist)
     item: dict[str, Any] = {
         "kind": "youtube#playlist",
-        "etag": etag("playlist", playlist.id, len(indexes), *parts),
+        "etag": etag("playlist", playlist.id, len(indexes), *sorted(parts)),
         "id": playlist.id,
     }
     if "snippet" in parts:
@@ -540,6 +541,7 @@ async def playlist_items_list(request: web.Request) -> web.Response:
     max_results = parse_max_results(request)
     offset = parse_offset(request)
     playlist_id = request.query.get("playlistId")
+    ds = state.dataset
     if not playlist_id:
         if id_list(request, "id"):
             return _items_by_id(request, state, caller, parts)
@@ -558,7 +560,19 @@ async def playlist_items_list(request: web.Request) -> web.Response:
         if not positions:
             raise errors.video_not_found()
     page = positions[offset : offset + max_results]
-    items = [playlist_item_resource(state, playlist, indexes[p], p, parts) for p in page]
+    items = [
+        errors.rendered(
+            etag(
+                "item",
+                _item_id(playlist.id, ds.codec.encode(indexes[p])),
+                ds.status_of(indexes[p]),
+                p,
+                *sorted(parts),
+            ),
+            lambda p=p: playlist_item_resource(state, playlist, indexes[p], p, parts),
+        )
+        for p in page
+    ]
     return errors.json_response(
         list_body(
             "youtube#playlistItemListResponse",
@@ -604,6 +618,11 @@ def _items_by_id(
     )
 
 
+def _item_id(playlist_id: str, video_id: str) -> str:
+    """YouTube's playlist item ids are base64 of "<playlistId>.<videoId>"-like strings."""
+    return base64.urlsafe_b64encode(f"{playlist_id}.{video_id}".encode()).decode().rstrip("=")
+
+
 def playlist_item_resource(
     state: EmulatorState, playlist: Playlist, index: int, position: int, parts: set[str]
 ) -> dict[str, Any]:
@@ -612,13 +631,13 @@ def playlist_item_resource(
     owner = ds.channels[playlist.channel_index]
     video_id = ds.codec.encode(index)
     status = ds.status_of(index)
-    item_id = base64.urlsafe_b64encode(f"{playlist.id}.{video_id}".encode()).decode().rstrip("=")
+    item_id = _item_id(playlist.id, video_id)
     added = max(ds.published_of(index) + 3600, playlist.published_at) + position * 37
     if playlist.kind == "uploads":
         added = ds.published_of(index)
     item: dict[str, Any] = {
         "kind": "youtube#playlistItem",
-        "etag": etag("item", item_id, status, *parts),
+        "etag": etag("item", item_id, status, position, *sorted(parts)),
         "id": item_id,
     }
     video = ds.video(index) if status == PUBLIC else None
@@ -691,7 +710,7 @@ def channel_resource(
     ds = state.dataset
     item: dict[str, Any] = {
         "kind": "youtube#channel",
-        "etag": etag("channel", channel.id, *parts),
+        "etag": etag("channel", channel.id, *sorted(parts)),
         "id": channel.id,
     }
     if "snippet" in parts:

@@ -8,6 +8,7 @@ the index in O(1): the dataset never has to store an id -> video table.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import struct
 
@@ -32,15 +33,18 @@ class VideoIdCodec:
 
     def __init__(self, seed: int) -> None:
         self._keys = _round_keys(seed)
+        # Hot paths map the same ids back and forth: memoise (bounded) per codec.
+        self.encode = functools.lru_cache(maxsize=200_000)(self._encode)  # type: ignore[method-assign]
+        self.decode = functools.lru_cache(maxsize=200_000)(self._decode)  # type: ignore[method-assign]
 
-    def encode(self, index: int) -> str:
+    def _encode(self, index: int) -> str:
         left, right = index >> 32, index & _M32
         for key in self._keys:
             left, right = right, left ^ _mix(right, key)
         raw = struct.pack(">II", left, right)
         return base64.urlsafe_b64encode(raw).decode()[:11]
 
-    def decode(self, video_id: str) -> int | None:
+    def _decode(self, video_id: str) -> int | None:
         """The index behind `video_id`, or None when it is not an id this codec produced."""
         if len(video_id) != 11:
             return None

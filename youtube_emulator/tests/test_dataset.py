@@ -112,3 +112,25 @@ def test_live_uploads_follow_the_clock():
     video_id = ds.codec.encode(live[0])
     assert ds.video_by_id(video_id, start + 1800) is not None
     assert ds.video_by_id(video_id, start + 10) is None  # not yet published
+
+
+def test_cached_list_json_is_byte_identical_to_plain_json():
+    from youtube_emulator.errors import dumps, dumps_list
+
+    body = {
+        "kind": "youtube#videoListResponse",
+        "etag": "e",
+        "items": [
+            {
+                "kind": "youtube#video",
+                "etag": f"x{i}",
+                "id": str(i),
+                "snippet": {"title": 'Caf\u00e9 "quoted"\nline', "tags": ["a", "b"]},
+            }
+            for i in range(3)
+        ],
+        "pageInfo": {"totalResults": 3},
+    }
+    assert dumps_list(body) == dumps(body)
+    assert dumps_list(body) == dumps(body)  # second time from the cache
+    assert dumps_list({**body, "items": []}) == dumps({**body, "items": []})
