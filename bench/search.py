@@ -182,30 +182,21 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
     n_chunks = 0
     fts_seconds = 0.0
     order = [v.index for v in videos]
-    with (
-        multiprocessing.get_context("fork").Pool(
-            2, initializer=_init_worker, initargs=(n_videos,)
-        ) as pool,
-        raw.cursor() as cur,
-    ):
-        with cur.copy(
-            "COPY videos_transcript (id, video_id, language, is_generated, status,"
-            " error, fetched_at) FROM STDIN"
-        ) as tcopy:
-            transcripts = []
-            with_chunks: list[tuple[int, list]] = []
-            for index, language, generated, chunks in pool.imap(_chunks_of, order, chunksize=64):
-                pk = pk_of[index]
-                if chunks:
-                    tcopy.write_row((pk, pk, language, generated, "fetched", "", now))
-                    transcripts.append(pk)
-                    with_chunks.append((pk, chunks))
-                if len(with_chunks) >= 2000:
-                    n_chunks += _copy_chunks(raw, with_chunks)
-                    fts_seconds += _fts_chunks(lite, with_chunks)
-                    with_chunks = []
-        n_chunks += _copy_chunks(raw, with_chunks)
-        fts_seconds += _fts_chunks(lite, with_chunks)
+    transcripts: list[int] = []
+    with multiprocessing.get_context("fork").Pool(
+        2, initializer=_init_worker, initargs=(n_videos,)
+    ) as pool:
+        batch: list[tuple[int, str, bool, list]] = []
+        for index, language, generated, chunks in pool.imap(_chunks_of, order, chunksize=64):
+            if chunks:
+                batch.append((pk_of[index], language, generated, chunks))
+                transcripts.append(pk_of[index])
+            if len(batch) >= 2000:
+                n_chunks += _copy_batch(raw, batch, now)
+                fts_seconds += _fts_chunks(lite, batch)
+                batch = []
+        n_chunks += _copy_batch(raw, batch, now)
+        fts_seconds += _fts_chunks(lite, batch)
     raw.commit()
     load_seconds = time.perf_counter() - started - fts_seconds
     started = time.perf_counter()
@@ -245,28 +236,33 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
     return build
 
 
-def _copy_chunks(raw, batch: list[tuple[int, list]]) -> int:
+def _copy_batch(raw, batch: list[tuple[int, str, bool, list]], now: datetime) -> int:
+    """COPY a batch of transcripts, then their chunks (one COPY at a time per connection)."""
     count = 0
-    with (
-        raw.cursor() as cur,
-        cur.copy(
-            "COPY videos_transcriptchunk (transcript_id, video_id, position, start, duration, text)"
-            " FROM STDIN"
-        ) as copy,
-    ):
-        for pk, chunks in batch:
-            for position, start, duration, text in chunks:
-                copy.write_row((pk, pk, position, start, duration, text))
-                count += 1
+    with raw.cursor() as cur:
+        with cur.copy(
+            "COPY videos_transcript (id, video_id, language, is_generated, status, error,"
+            " fetched_at) FROM STDIN"
+        ) as copy:
+            for pk, language, generated, _chunks in batch:
+                copy.write_row((pk, pk, language, generated, "fetched", "", now))
+        with cur.copy(
+            "COPY videos_transcriptchunk (transcript_id, video_id, position, start, duration,"
+            " text) FROM STDIN"
+        ) as copy:
+            for pk, _language, _generated, chunks in batch:
+                for position, start, duration, text in chunks:
+                    copy.write_row((pk, pk, position, start, duration, text))
+                    count += 1
     raw.commit()
     return count
 
 
-def _fts_chunks(lite: sqlite3.Connection, batch: list[tuple[int, list]]) -> float:
+def _fts_chunks(lite: sqlite3.Connection, batch: list[tuple[int, str, bool, list]]) -> float:
     started = time.perf_counter()
     lite.executemany(
         "INSERT INTO chunk_fts(text, video_id, start) VALUES (?,?,?)",
-        ((text, pk, start) for pk, chunks in batch for _p, start, _d, text in chunks),
+        ((text, pk, start) for pk, _lang, _gen, chunks in batch for _p, start, _d, text in chunks),
     )
     return time.perf_counter() - started
 
@@ -503,6 +499,7 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=None)
     parser.add_argument("--rebuild", action="store_true", help="reload the corpus")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--build-only", action="store_true", help="load the corpus and stop")
     args = parser.parse_args()
     n_videos = args.videos or (2_000 if args.quick else 100_000)
     per_kind = 10 if args.quick else 29  # 7 kinds: 70 or 203 queries
@@ -522,6 +519,8 @@ def main() -> None:
         build["reused"] = True
     build.update(sizes(fts_path))
     print(json.dumps(build))
+    if args.build_only:
+        return
 
     queries = make_queries(per_kind)
     for _kind, q, f in queries:  # warm the buffer cache and the plans
