@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config.env import BASE_DIR, choice, env, secret, strict_bool, strict_int, url
 
@@ -175,8 +175,11 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_WORKER_PREFETCH_MULTIPLIER = strict_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 4, minimum=2)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+_QUEUES = ("interactive", "polling", "media")
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
-CELERY_TASK_QUEUES = [Queue("interactive"), Queue("polling"), Queue("media")]
+# Each queue its own exchange and routing key: a Queue without them would be bound to the default
+# exchange and key, and every message would be copied into all three queues.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in _QUEUES]
 # acks_late + reject_on_worker_lost are set per task, only on idempotent tasks (a killed worker
 # then hands the message to another), see indexing/tasks.py.
 # Routes by module: user-facing jobs, scheduled topic polling and slow audio work never share a

@@ -37,7 +37,7 @@ def wait_for(url: str, seconds: float = 60) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - our own loopback URL
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - our own loopback URL
                 return True
         except OSError:
             time.sleep(0.3)
@@ -126,13 +126,17 @@ def main() -> int:
             print("     run | the emulator did not start; see its lines above")
 
     url = f"http://127.0.0.1:{port}"
-    if wait_for(f"{url}/healthz", 60) or wait_for(f"{url}/", 5):
+    if wait_for(f"{url}/healthz", 90):
         print(f"\n     run | TubeIndex is up: {url}  (admin: {url}/admin/, API: {url}/api/)")
         print("     run | Sign in with Google goes to the emulator's consent page.")
-        print("     run | Ctrl-C stops everything.\n")
+        print("     run | Ctrl-C stops everything.\n", flush=True)
+    else:
+        print(f"     run | {url}/healthz is not healthy yet; see the lines above", flush=True)
 
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Explicit handlers: a shell that started us in the background may have ignored SIGINT.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     try:
         while not stopping.is_set():
             for name, proc in procs.items():
