@@ -183,11 +183,12 @@ class PostgresBackend:
              WHERE (SELECT count(*) FROM meta) < {FUZZY_WHEN_FEWER_THAN}
                AND %s <%% v.title{where} LIMIT {FUZZY_TITLE_LIMIT})
             UNION ALL
-            (SELECT v.id, 1.0 + 0.9 * similarity(ch.title, %s) FROM {CHANNEL_TABLE} ch
+            (SELECT v.id, 1.0 + 0.9 * ch.sim FROM (
+                SELECT id, word_similarity(%s, title) AS sim FROM {CHANNEL_TABLE}
+                WHERE word_similarity(%s, title) >= {trigram.CHANNEL_SIMILARITY}) ch
              JOIN {VIDEO_TABLE} v ON v.channel_id = ch.id
-             WHERE ch.title %% %s AND similarity(ch.title, %s) >= {trigram.CHANNEL_SIMILARITY}
-             {where} LIMIT %s))"""
-        params = [text, text, *filters.params, text, text, text, *filters.params, cap]
+             WHERE TRUE{where} LIMIT %s))"""
+        params = [text, text, *filters.params, text, text, *filters.params, cap]
         return sql, params
 
     def _newest_matching(
