@@ -59,44 +59,81 @@ def disable_trigram(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('videos', '0001_initial'),
+        ("videos", "0001_initial"),
     ]
 
     operations = [
         migrations.RunSQL(TAGS_FUNCTION, "DROP FUNCTION IF EXISTS videos_tags_text(varchar[])"),
         migrations.AddField(
-            model_name='transcriptchunk',
-            name='search_hot',
+            model_name="transcriptchunk",
+            name="search_hot",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='transcriptchunk',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.SearchVector('text', config='english'), output_field=django.contrib.postgres.search.SearchVectorField()),
+            model_name="transcriptchunk",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.contrib.postgres.search.SearchVector("text", config="english"),
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
         ),
         migrations.AddField(
-            model_name='video',
-            name='search_hot',
+            model_name="video",
+            name="search_hot",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='video',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector('title', config='english', weight='A'), '||', django.contrib.postgres.search.SearchVector(models.Func('tags', function='videos_tags_text', output_field=models.TextField()), config='english', weight='B'), django.contrib.postgres.search.SearchConfig('english')), '||', django.contrib.postgres.search.SearchVector('description', config='english', weight='C'), django.contrib.postgres.search.SearchConfig('english')), output_field=django.contrib.postgres.search.SearchVectorField()),
+            model_name="video",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.contrib.postgres.search.CombinedSearchVector(
+                    django.contrib.postgres.search.CombinedSearchVector(
+                        django.contrib.postgres.search.SearchVector(
+                            "title", config="english", weight="A"
+                        ),
+                        "||",
+                        django.contrib.postgres.search.SearchVector(
+                            models.Func(
+                                "tags", function="videos_tags_text", output_field=models.TextField()
+                            ),
+                            config="english",
+                            weight="B",
+                        ),
+                        django.contrib.postgres.search.SearchConfig("english"),
+                    ),
+                    "||",
+                    django.contrib.postgres.search.SearchVector(
+                        "description", config="english", weight="C"
+                    ),
+                    django.contrib.postgres.search.SearchConfig("english"),
+                ),
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
         ),
         migrations.AddIndex(
-            model_name='transcriptchunk',
-            index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('search_hot', True)), fields=['search_vector'], name='chunk_search_hot_gin'),
+            model_name="transcriptchunk",
+            index=django.contrib.postgres.indexes.GinIndex(
+                condition=models.Q(("search_hot", True)),
+                fields=["search_vector"],
+                name="chunk_search_hot_gin",
+            ),
         ),
         migrations.AddIndex(
-            model_name='transcriptchunk',
-            index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('search_hot', False)), fields=['search_vector'], name='chunk_search_cold_gin'),
+            model_name="transcriptchunk",
+            index=django.contrib.postgres.indexes.GinIndex(
+                condition=models.Q(("search_hot", False)),
+                fields=["search_vector"],
+                name="chunk_search_cold_gin",
+            ),
         ),
         migrations.AddIndex(
-            model_name='video',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='video_search_gin'),
+            model_name="video",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="video_search_gin"
+            ),
         ),
         migrations.RunSQL(HOT_TRIGGER, DROP_HOT_TRIGGER),
         migrations.RunPython(enable_trigram, disable_trigram),
