@@ -31,6 +31,8 @@ class SearchParamsSerializer(serializers.Serializer):
     q = serializers.CharField(
         max_length=MAX_QUERY_LENGTH,
         allow_blank=True,
+        required=False,
+        default="",
         trim_whitespace=False,
         help_text='Words, "phrases", -excluded, or; the last word matches as a prefix; '
         "inline filters such as channel:name lang:en after:2024-01-01.",

@@ -153,3 +153,9 @@ def test_the_video_page_has_the_transcript_with_seekable_timestamps(client, inde
 
 def test_an_unknown_video_page_is_404(client):
     assert client.get("/videos/nope/").status_code == 404
+
+
+def test_the_results_page_lists_a_channel_from_the_filter_fields_alone(client, indexed):
+    response = client.get("/search/", {"channel": "Hill Valley"})
+    assert response.status_code == 200
+    assert "Clock tower" in response.content.decode()
