@@ -77,6 +77,10 @@ class Caller:
     email: str | None  # the signed-in demo account for Bearer calls
 
 
+def respond(state: EmulatorState, body: dict[str, Any]) -> web.Response:
+    return errors.json_response(body, cache=state.item_cache)
+
+
 def state_of(request: web.Request) -> EmulatorState:
     return request.app[STATE_KEY]
 
@@ -243,14 +247,15 @@ async def search_list(request: web.Request) -> web.Response:
     reachable = min(total, SEARCH_CAP)
     page = matches[offset : min(offset + max_results, reachable)]
     items = [search_item(state, ds.video(i)) for i in page]
-    return errors.json_response(
+    return respond(
+        state,
         list_body(
             "youtube#searchListResponse",
             items,
             {"totalResults": min(total, 1_000_000), "resultsPerPage": max_results},
             page_fields(offset, max_results, reachable),
             {"regionCode": q.get("regionCode", "US")},
-        )
+        ),
     )
 
 
@@ -293,7 +298,7 @@ def search_item(state: EmulatorState, video: Video) -> dict[str, Any]:
     published = video.published_iso
     return {
         "kind": "youtube#searchResult",
-        "etag": etag("search", video.id),
+        "etag": etag("search", state.dataset.fingerprint(video.index)),
         "id": {"kind": "youtube#video", "videoId": video.id},
         "snippet": {
             "publishedAt": published,
@@ -328,15 +333,18 @@ async def videos_list(request: web.Request) -> web.Response:
         video = state.dataset.video_by_id(video_id, now)
         if video is None or not _visible(state, video, caller):
             continue
-        key = etag("video", video.id, *sorted(parts))
-        items.append(errors.rendered(key, lambda v=video: video_resource(state, v, parts)))
-    return errors.json_response(
+        key = etag("video", state.dataset.fingerprint(video.index), *sorted(parts))
+        items.append(
+            errors.rendered(state.item_cache, key, lambda v=video: video_resource(state, v, parts))
+        )
+    return respond(
+        state,
         list_body(
             "youtube#videoListResponse",
             items,
             {"totalResults": len(items), "resultsPerPage": len(items)},
             page_info_last=True,
-        )
+        ),
     )
 
 
@@ -368,7 +376,7 @@ def video_resource(state: EmulatorState, video: Video, parts: set[str]) -> dict[
     channel = state.dataset.channels[video.channel_index]
     item: dict[str, Any] = {
         "kind": "youtube#video",
-        "etag": etag("video", video.id, *sorted(parts)),
+        "etag": etag("video", state.dataset.fingerprint(video.index), *sorted(parts)),
         "id": video.id,
     }
     if "snippet" in parts:
@@ -489,13 +497,14 @@ async def playlists_list(request: web.Request) -> web.Response:
         raise _missing_filter("channelId, id, mine")
     page = playlists[offset : offset + max_results]
     items = [playlist_resource(state, p, parts) for p in page]
-    return errors.json_response(
+    return respond(
+        state,
         list_body(
             "youtube#playlistListResponse",
             items,
             {"totalResults": len(playlists), "resultsPerPage": max_results},
             page_fields(offset, max_results, len(playlists)),
-        )
+        ),
     )
 
 
@@ -562,6 +571,7 @@ async def playlist_items_list(request: web.Request) -> web.Response:
     page = positions[offset : offset + max_results]
     items = [
         errors.rendered(
+            state.item_cache,
             etag(
                 "item",
                 _item_id(playlist.id, ds.codec.encode(indexes[p])),
@@ -573,14 +583,15 @@ async def playlist_items_list(request: web.Request) -> web.Response:
         )
         for p in page
     ]
-    return errors.json_response(
+    return respond(
+        state,
         list_body(
             "youtube#playlistItemListResponse",
             items,
             {"totalResults": len(positions), "resultsPerPage": max_results},
             page_fields(offset, max_results, len(positions)),
             page_info_last=True,
-        )
+        ),
     )
 
 
@@ -608,13 +619,14 @@ def _items_by_id(
             items.append(
                 playlist_item_resource(state, playlist, index, indexes.index(index), parts)
             )
-    return errors.json_response(
+    return respond(
+        state,
         list_body(
             "youtube#playlistItemListResponse",
             items,
             {"totalResults": len(items), "resultsPerPage": len(items)},
             page_info_last=True,
-        )
+        ),
     )
 
 
@@ -637,7 +649,9 @@ def playlist_item_resource(
         added = ds.published_of(index)
     item: dict[str, Any] = {
         "kind": "youtube#playlistItem",
-        "etag": etag("item", item_id, status, position, *sorted(parts)),
+        "etag": etag(
+            "item", _item_id(playlist.id, ds.fingerprint(index)), status, position, *sorted(parts)
+        ),
         "id": item_id,
     }
     video = ds.video(index) if status == PUBLIC else None
@@ -701,7 +715,7 @@ async def channels_list(request: web.Request) -> web.Response:
         )
     items = [channel_resource(state, c, parts, mine) for c in channels]
     page_info = {"totalResults": len(items), "resultsPerPage": 5}
-    return errors.json_response(list_body("youtube#channelListResponse", items, page_info))
+    return respond(state, list_body("youtube#channelListResponse", items, page_info))
 
 
 def channel_resource(

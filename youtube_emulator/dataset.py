@@ -455,6 +455,14 @@ class Dataset:
             f"Subscribe to {channel.title} for more {topic}!"
         )
 
+    def fingerprint(self, index: int) -> str:
+        """Identity of a video's content (for etags): catalog and live videos are fixed by their
+        id; runtime-added ones also by what was given for them (ids are reused after a reset)."""
+        if index < ADDED_BASE:
+            return self.codec.encode(index)
+        v = self._added[index]
+        return f"{v.id}:{v.published_at}:{v.title}:{v.status}:{v.transcript_mode}:{v.channel_index}"
+
     def video_by_id(self, video_id: str, now: float) -> Video | None:
         """The video with this id if it exists and is published at `now` (any status)."""
         index = self.codec.decode(video_id)

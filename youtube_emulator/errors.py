@@ -30,13 +30,23 @@ def dumps(body: Any, escape: bool = False) -> str:
     return text
 
 
-# Items whose content is fixed by their etag (video id + parts, playlist item id + status + parts,
-# search hit): their pretty JSON is cached, because json.dumps(indent=2) runs the slow pure-Python
-# encoder and a 50-video page would otherwise cost ~10 ms of CPU per request.
+# Items whose content is fixed by their etag (video fingerprint + parts, playlist item + status +
+# position + parts, search hit): their pretty JSON is cached per emulator, because
+# json.dumps(indent=2) runs the slow pure-Python encoder and a 50-video page would otherwise cost
+# ~10 ms of CPU per request.
 CACHEABLE_KINDS = frozenset({"youtube#video", "youtube#searchResult", "youtube#playlistItem"})
-_ITEM_CACHE: dict[str, str] = {}
-_ITEM_CACHE_MAX = 20_000
 _ITEMS_MARK = r"\u0000items\u0000"  # how json.dumps writes the placeholder "\x00items\x00"
+
+
+class ItemCache(dict[str, str]):
+    """Rendered item JSON by etag; emptied when full (cheap, and the hot set refills fast)."""
+
+    max_size = 20_000
+
+    def put(self, key: str, text: str) -> None:
+        if len(self) >= self.max_size:
+            self.clear()
+        self[key] = text
 
 
 class RenderedItem(str):
@@ -45,9 +55,9 @@ class RenderedItem(str):
     etag: str
 
 
-def rendered(key: str, build: Any) -> RenderedItem | dict[str, Any]:
-    """The cached JSON of the item whose etag is `key`, or build() it (and cache it)."""
-    text = _ITEM_CACHE.get(key)
+def rendered(cache: ItemCache, key: str, build: Any) -> RenderedItem | dict[str, Any]:
+    """The cached JSON of the item whose etag is `key`, or build() it (cached when sent)."""
+    text = cache.get(key)
     if text is None:
         return build()
     item = RenderedItem(text)
@@ -59,37 +69,39 @@ def etag_of(item: RenderedItem | dict[str, Any]) -> str:
     return item.etag if isinstance(item, RenderedItem) else item["etag"]
 
 
-def _item_json(item: dict[str, Any]) -> str:
+def _item_json(item: dict[str, Any], cache: ItemCache | None) -> str:
     """One list item, pretty-printed at the nesting depth of a list response's "items"."""
     if isinstance(item, RenderedItem):
         return item
-    key = item.get("etag", "") if item.get("kind") in CACHEABLE_KINDS else ""
-    text = _ITEM_CACHE.get(key) if key else None
+    key = item.get("etag", "") if cache is not None and item.get("kind") in CACHEABLE_KINDS else ""
+    text = cache.get(key) if key and cache is not None else None
     if text is None:
         text = "    " + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
-        if key:
-            if len(_ITEM_CACHE) >= _ITEM_CACHE_MAX:
-                _ITEM_CACHE.clear()
-            _ITEM_CACHE[key] = text
+        if key and cache is not None:
+            cache.put(key, text)
     return text
 
 
-def dumps_list(body: dict[str, Any]) -> str:
+def dumps_list(body: dict[str, Any], cache: ItemCache | None = None) -> str:
     """Same text as dumps(body) for a list response, with cached item JSON."""
     items = body.get("items")
     if not items:
         return dumps(body)
     head = json.dumps({**body, "items": ["\x00items\x00"]}, indent=2, ensure_ascii=False)
     marker = f'    "{_ITEMS_MARK}"'
-    return head.replace(marker, ",\n".join(_item_json(i) for i in items), 1)
+    return head.replace(marker, ",\n".join(_item_json(i, cache) for i in items), 1)
 
 
 def json_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None, escape: bool = False
+    body: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    escape: bool = False,
+    cache: ItemCache | None = None,
 ) -> web.Response:
     is_list = not escape and isinstance(body, dict) and isinstance(body.get("items"), list)
     return web.Response(
-        text=dumps_list(body) if is_list else dumps(body, escape),
+        text=dumps_list(body, cache) if is_list else dumps(body, escape),
         status=status,
         content_type="application/json",
         charset="UTF-8",

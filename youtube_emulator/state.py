@@ -308,6 +308,7 @@ class EmulatorState:
         self.oauth = OAuthStore(config, self.clock)
         self.stats = Stats()
         self.faults = Faults(config)
+        self.item_cache = errors.ItemCache()
         self.defaults = {
             "units_per_day": config.units_per_day,
             "search_calls_per_day": config.search_calls_per_day,
@@ -335,6 +336,7 @@ class EmulatorState:
         )
         self.faults.reset()
         self.dataset.reset_overlay()
+        self.item_cache.clear()
 
     def quota_report(self) -> dict[str, Any]:
         return {mask_secret(k): self.quota.report(k) for k in self.quota.usage}

@@ -115,7 +115,7 @@ def test_live_uploads_follow_the_clock():
 
 
 def test_cached_list_json_is_byte_identical_to_plain_json():
-    from youtube_emulator.errors import dumps, dumps_list
+    from youtube_emulator.errors import ItemCache, dumps, dumps_list
 
     body = {
         "kind": "youtube#videoListResponse",
@@ -131,6 +131,8 @@ def test_cached_list_json_is_byte_identical_to_plain_json():
         ],
         "pageInfo": {"totalResults": 3},
     }
-    assert dumps_list(body) == dumps(body)
-    assert dumps_list(body) == dumps(body)  # second time from the cache
-    assert dumps_list({**body, "items": []}) == dumps({**body, "items": []})
+    cache = ItemCache()
+    assert dumps_list(body, cache) == dumps(body)
+    assert len(cache) == 3
+    assert dumps_list(body, cache) == dumps(body)  # second time from the cache
+    assert dumps_list({**body, "items": []}, cache) == dumps({**body, "items": []})

@@ -225,3 +225,19 @@ def test_small_preset_thread_on_its_own_port():
     with EmulatorThread(small_config(seed=3)) as emu:
         data = emu.control.dataset()
         assert data["n_videos"] == 600 and data["seed"] == 3
+
+
+def test_videos_added_after_a_reset_are_never_served_stale(emulator, youtube):
+    first = emulator.control.add_videos(1, title="Quokka first life")[0]
+    youtube.videos().list(part="snippet", id=first["id"]).execute()
+    youtube.search().list(part="snippet", q="quokka", order="date").execute()
+    emulator.control.reset()
+    second = emulator.control.add_videos(
+        1, title="Quokka second life", published_at="2026-11-20T10:00:00Z"
+    )[0]
+    assert second["id"] == first["id"]  # ids of added videos restart after a reset
+    video = youtube.videos().list(part="snippet", id=second["id"]).execute()["items"][0]
+    assert video["snippet"]["title"] == "Quokka second life"
+    assert video["snippet"]["publishedAt"] == "2026-11-20T10:00:00Z"
+    hit = youtube.search().list(part="snippet", q="quokka", order="date").execute()["items"][0]
+    assert hit["snippet"]["title"] == "Quokka second life"
