@@ -86,7 +86,7 @@ def video_search(
 
 def search_prepare(*, q: str, filters: SearchFilters) -> ParsedQuery:
     """Validate and parse a query; inline filters are overridden by explicit ones."""
-    if not q or not q.strip():
+    if not (q or "").strip() and filters.is_empty():
         raise SearchInputError("Type something to search for.", extra={"field": "q"})
     if len(q) > MAX_QUERY_LENGTH:
         raise SearchInputError(
