@@ -45,12 +45,18 @@ def _key(job_id: int, part: str) -> str:
     return f"ti:job:{job_id}:{part}"
 
 
-def job_begin(*, job_id: int, total: int, skipped: int, todo: int) -> None:
+def job_begin(*, job_id: int, total: int, skipped: int, todo: int, reindex: bool = False) -> None:
     """Reset the job's live state before its videos are published."""
     ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
     pipe = client().pipeline(transaction=True)
     pipe.delete(_key(job_id, "settled"), _key(job_id, "counts"), _key(job_id, "cancel"))
-    meta = {"todo": todo, "total": total, "skipped": skipped, "dispatched": time.time()}
+    meta = {
+        "todo": todo,
+        "total": total,
+        "skipped": skipped,
+        "reindex": int(reindex),
+        "dispatched": time.time(),
+    }
     pipe.hset(_key(job_id, "meta"), mapping=meta)
     pipe.expire(_key(job_id, "meta"), ttl)
     pipe.execute()
@@ -67,6 +73,27 @@ def settle(*, job_id: int, video_id: str, outcome: str) -> bool:
         return False
     todo = redis.hget(_key(job_id, "meta"), "todo")
     return todo is not None and int(count) >= int(todo)
+
+
+@dataclass(frozen=True)
+class VideoGate:
+    settled: bool
+    cancelled: bool
+    reindex: bool | None  # None: the job's live state is gone from Redis
+
+
+def video_gate(*, job_id: int, video_id: str) -> VideoGate:
+    """One round trip before a video's work: done already? job cancelled? re-index asked?"""
+    pipe = client().pipeline(transaction=False)
+    pipe.sismember(_key(job_id, "settled"), video_id)
+    pipe.exists(_key(job_id, "cancel"))
+    pipe.hget(_key(job_id, "meta"), "reindex")
+    settled, cancelled, reindex = pipe.execute()
+    return VideoGate(
+        settled=bool(settled),
+        cancelled=bool(cancelled),
+        reindex=None if reindex is None else reindex == b"1",
+    )
 
 
 def is_settled(*, job_id: int, video_id: str) -> bool:

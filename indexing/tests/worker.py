@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -83,11 +84,18 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited at start:\n{self.output()[-3000:]}")
-            if " ready." in self.output():
+            if " ready." in self.output() or self._answers_ping():
                 return self
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"worker not ready in {timeout} s:\n{self.output()[-3000:]}")
+
+    def _answers_ping(self) -> bool:
+        """The worker's remote control answers (works whatever its log level)."""
+        from config.celery import app
+
+        hostname = self.name.replace("%h", socket.gethostname())
+        return bool(app.control.ping(destination=[hostname], timeout=0.5))
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
