@@ -17,15 +17,12 @@ Check = Callable[[], dict]
 
 def check_postgres() -> dict:
     # A direct connection with a short timeout: the pool would wait DB_POOL_TIMEOUT seconds.
-    db = settings.DATABASES["default"]
-    with psycopg.connect(
-        dbname=connection.settings_dict["NAME"],
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-        connect_timeout=2,
-    ) as conn:
+    params = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key not in ("cursor_factory", "context")
+    }
+    with psycopg.connect(**params, connect_timeout=2) as conn:
         conn.execute("SELECT 1").fetchone()
     return {}
 

@@ -45,11 +45,16 @@ def ensure_database(url_base: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def embedded_only() -> bool:
+    """TUBEINDEX_EMBEDDED=1 skips local servers (to try the embedded path on any machine)."""
+    return os.environ.get("TUBEINDEX_EMBEDDED", "") in ("1", "true", "yes")
+
+
 def find_postgres(services_notes: list[str], keep: list[object]) -> str:
     if url := os.environ.get("DATABASE_URL"):
         services_notes.append("PostgreSQL: DATABASE_URL")
         return url
-    if port_open("127.0.0.1", 5432):
+    if not embedded_only() and port_open("127.0.0.1", 5432):
         base = "postgres://postgres@127.0.0.1:5432"
         ensure_database(base, DB_NAME)
         services_notes.append("PostgreSQL: local server on 127.0.0.1:5432")
@@ -70,7 +75,7 @@ def find_redis(services_notes: list[str], keep: list[object]) -> tuple[str, str]
     if url := os.environ.get("REDIS_URL"):
         services_notes.append("Redis: REDIS_URL")
         return url, os.environ.get("CELERY_BROKER_URL", url)
-    if port_open("127.0.0.1", 6379):
+    if not embedded_only() and port_open("127.0.0.1", 6379):
         services_notes.append("Redis: local server on 127.0.0.1:6379")
         url = "redis://127.0.0.1:6379/0"
         return url, url

@@ -103,7 +103,7 @@ def celery_worker_process(private_redis, tmp_path):
     )
     from config.health import check_celery
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy 2-core machine can be slow to boot a worker
     while True:
         try:
             check_celery()

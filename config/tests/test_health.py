@@ -33,8 +33,10 @@ def test_redis_down_answers_503_naming_redis(client, private_redis):
     assert body["checks"]["postgres"]["ok"]
 
 
-def test_postgres_down_answers_503_naming_postgres(client, settings, private_redis):
-    settings.DATABASES["default"]["PORT"] = "1"  # nothing listens there
+def test_postgres_down_answers_503_naming_postgres(client, monkeypatch, private_redis):
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")  # nothing listens there
     response = client.get("/healthz")
     assert response.status_code == 503
     assert "postgres" in response.json()["down"]
