@@ -159,3 +159,18 @@ def test_the_results_page_lists_a_channel_from_the_filter_fields_alone(client, i
     response = client.get("/search/", {"channel": "Hill Valley"})
     assert response.status_code == 200
     assert "Clock tower" in response.content.decode()
+
+
+def test_result_videos_have_exactly_the_video_serializers_shape(client, indexed):
+    from videos.api.search import video_payload
+    from videos.api.serializers import VideoSerializer
+    from videos.models import Video
+    from videos.services import transcript_mark
+
+    for video in Video.objects.select_related("channel", "transcript"):
+        assert video_payload(video) == VideoSerializer(video).data
+    transcript_mark(video_id=Video.objects.get(youtube_id="demo0000002").pk, status="disabled")
+    video = Video.objects.select_related("channel", "transcript").get(youtube_id="demo0000002")
+    assert video_payload(video) == VideoSerializer(video).data
+    video.channel = None
+    assert video_payload(video) == VideoSerializer(video).data
