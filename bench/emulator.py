@@ -35,15 +35,23 @@ from bench._common import (
 
 KEY = "AIzaSyBenchKey000000000000000000000000"
 BASELINE_SERVER = """
-import socket, sys
+import asyncio, socket, sys
 from aiohttp import web
 
-async def hello(request):
-    return web.Response(text="Hello, world")
+BODIES = {}
+
+async def echo_size(request):
+    # Reads the request like the emulator does and answers with a body of ?size= bytes.
+    await request.read()
+    size = int(request.query.get("size", "12"))
+    body = BODIES.get(size)
+    if body is None:
+        body = BODIES[size] = b"Hello, world" if size == 12 else b"x" * size
+    return web.Response(body=body, content_type="application/json")
 
 async def main(port):
     app = web.Application()
-    app.router.add_get("/", hello)
+    app.router.add_route("*", "/{tail:.*}", echo_size)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     sock = socket.socket()
@@ -51,10 +59,8 @@ async def main(port):
     sock.bind(("127.0.0.1", port))
     sock.listen(4096)
     await web.SockSite(runner, sock).start()
-    import asyncio
     await asyncio.Event().wait()
 
-import asyncio
 asyncio.run(main(int(sys.argv[1])))
 """
 
@@ -185,12 +191,11 @@ def transcript_ids(emu_url: str, count: int) -> list[str]:
     return out
 
 
-def cases(emu_url: str, base_url: str) -> list[tuple[str, Any]]:
+def cases(emu_url: str) -> list[tuple[str, Any]]:
     ids = video_ids(emu_url, 2500)
     batches = [",".join(ids[i : i + 50]) for i in range(0, len(ids), 50)]
     transcripts = transcript_ids(emu_url, 300)
     return [
-        ("baseline: aiohttp hello world", lambda n: ("GET", f"{base_url}/", None)),
         (
             "videos.list, 50 ids, snippet+contentDetails+statistics",
             lambda n: (
@@ -230,6 +235,33 @@ def cases(emu_url: str, base_url: str) -> list[tuple[str, Any]]:
     ]
 
 
+def response_size(fn: Any, samples: int = 20) -> int:
+    """Mean body size of a case's responses (the matched baseline answers as many bytes)."""
+    import json
+    import urllib.request
+
+    sizes = []
+    for n in range(samples):
+        method, url, body = fn(n)
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request) as answer:  # our loopback URL
+            sizes.append(len(answer.read()))
+    return round(sum(sizes) / len(sizes))
+
+
+def matched_baseline(fn: Any, base_url: str, size: int) -> Any:
+    """Same method and request body as the case, to the bare server, answered with `size` bytes."""
+
+    def baseline(n: int) -> tuple[str, str, Any]:
+        method, _url, body = fn(n)
+        return method, f"{base_url}/?size={size}", body
+
+    return baseline
+
+
 def emulator_stats(emu_url: str) -> dict[str, Any]:
     import json
     import urllib.request
@@ -248,16 +280,23 @@ def main() -> None:
     processes, emu_url, base_url = start_servers()
     results = []
     try:
-        (baseline_name, baseline_fn), *plan = cases(emu_url, base_url)
-        for _name, fn in [(baseline_name, baseline_fn), *plan]:  # caches, connection pools
+        plan = [(name, fn, response_size(fn)) for name, fn in cases(emu_url)]
+        hello = matched_baseline(lambda n: ("GET", "", None), base_url, 12)
+        for _name, fn, size in plan:  # caches, connection pools
             asyncio.run(load(fn, warmup, args.concurrency))
-        # The machine is shared and noisy: every case gets its own baseline run right before it.
-        for name, fn in plan:
-            baseline = asyncio.run(load(baseline_fn, total, args.concurrency))
+            asyncio.run(load(matched_baseline(fn, base_url, size), warmup, args.concurrency))
+        reference = asyncio.run(load(hello, total, args.concurrency))
+        # The machine is shared and noisy: each case gets its own baseline run right before it,
+        # on the bare server with the same method, request body and response size.
+        for name, fn, size in plan:
+            baseline = asyncio.run(
+                load(matched_baseline(fn, base_url, size), total, args.concurrency)
+            )
             figures = asyncio.run(load(fn, total, args.concurrency))
             results.append(
                 {
                     "case": name,
+                    "response_bytes": size,
                     **figures,
                     "baseline": baseline,
                     "x_baseline_rps": ratio(figures["rps"], baseline["rps"]),
@@ -269,10 +308,37 @@ def main() -> None:
         for process in processes:
             process.terminate()
             process.wait(10)
+    rows = [
+        [
+            "aiohttp hello world (reference)",
+            12,
+            reference["failures"],
+            reference["rps"],
+            reference["p50_ms"],
+            reference["p99_ms"],
+            None,
+            None,
+            None,
+        ]
+    ]
+    rows += [
+        [
+            r["case"],
+            r["response_bytes"],
+            r["failures"],
+            r["rps"],
+            r["p50_ms"],
+            r["p99_ms"],
+            r["baseline"]["rps"],
+            r["baseline"]["p99_ms"],
+            r["x_baseline_rps"],
+        ]
+        for r in results
+    ]
     print_table(
         [
             "case",
-            "requests",
+            "bytes",
             "fail",
             "req/s",
             "p50 ms",
@@ -281,22 +347,10 @@ def main() -> None:
             "baseline p99 ms",
             "req/s x baseline",
         ],
-        [
-            [
-                r["case"],
-                r["requests"],
-                r["failures"],
-                r["rps"],
-                r["p50_ms"],
-                r["p99_ms"],
-                r["baseline"]["rps"],
-                r["baseline"]["p99_ms"],
-                r["x_baseline_rps"],
-            ]
-            for r in results
-        ],
-        title=f"{args.concurrency} concurrent connections, loopback, {os.cpu_count()} CPUs "
-        f"(baseline: {baseline_name}, measured right before each case)",
+        rows,
+        title=f"{args.concurrency} concurrent connections, {total:,} requests per case, loopback,"
+        f" {os.cpu_count()} CPUs; baseline = bare aiohttp handler, same method, request "
+        "body and response size, run right before the case",
     )
     peak = stats["peak_concurrent_connections"]
     print(
@@ -312,8 +366,9 @@ def main() -> None:
                 "requests_per_case": total,
                 "quick": args.quick,
                 "warmup_per_case": warmup,
-                "baseline": baseline_name,
+                "baseline": "bare aiohttp handler, same method/body/response size",
             },
+            "reference_hello_world": reference,
             "results": results,
             "emulator_peak_concurrent_connections": peak,
         },
