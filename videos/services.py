@@ -156,20 +156,27 @@ def transcript_save(
     *, video_id: int, language: str, is_generated: bool, segments: Sequence[Segment]
 ) -> Transcript:
     """Replace the video's transcript with these segments, chunked; idempotent."""
-    transcript, _ = Transcript.objects.update_or_create(
+    # One INSERT ... ON CONFLICT and a plain DELETE: update_or_create (savepoint, SELECT FOR
+    # UPDATE, write) and QuerySet.delete() (SELECT of every chunk id first) cost 5 extra round
+    # trips per video, which the playlist fan-out pays thousands of times (docs/BENCHMARKS.md).
+    transcript = Transcript(
         video_id=video_id,
-        defaults={
-            "language": language,
-            "is_generated": is_generated,
-            "status": Transcript.Status.FETCHED,
-            "error": "",
-        },
+        language=language,
+        is_generated=is_generated,
+        status=Transcript.Status.FETCHED,
+        error="",
     )
-    TranscriptChunk.objects.filter(video_id=video_id).delete()
+    Transcript.objects.bulk_create(
+        [transcript],
+        update_conflicts=True,
+        unique_fields=["video"],
+        update_fields=["language", "is_generated", "status", "error", "fetched_at"],
+    )
     chunks = chunk_segments(segments)
     # COPY is ~1.7 ms per video cheaper than executemany (YOUTUBE-NOTES.md).
     table = TranscriptChunk._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE video_id = %s", [video_id])  # noqa: S608
         raw = cursor.cursor
         with raw.copy(
             f"COPY {table} (transcript_id, video_id, position, start, duration, text) FROM STDIN"
