@@ -22,14 +22,16 @@ from indexing.redis import client
 
 OUTCOMES = ("indexed", "no_transcript", "unavailable", "failed", "skipped")
 
-# Returns -1 when the video had already settled, else the settled count after adding it.
+# Returns 1 when this call settled the job's last video, 0 otherwise (-1: already settled).
 _SETTLE = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return -1 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 local ttl = tonumber(ARGV[3])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
-return redis.call('SCARD', KEYS[1])
+local todo = redis.call('HGET', KEYS[3], 'todo')
+if todo and redis.call('SCARD', KEYS[1]) >= tonumber(todo) then return 1 end
+return 0
 """
 
 # Retry-failed: forget these videos' settlement and their "failed" counts.
@@ -65,14 +67,8 @@ def job_begin(*, job_id: int, total: int, skipped: int, todo: int, reindex: bool
 def settle(*, job_id: int, video_id: str, outcome: str) -> bool:
     """Record a video's outcome; True when this was the last video of the job to settle."""
     ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
-    redis = client()
-    count = redis.eval(
-        _SETTLE, 2, _key(job_id, "settled"), _key(job_id, "counts"), video_id, outcome, ttl
-    )
-    if int(count) < 0:
-        return False
-    todo = redis.hget(_key(job_id, "meta"), "todo")
-    return todo is not None and int(count) >= int(todo)
+    keys = (_key(job_id, "settled"), _key(job_id, "counts"), _key(job_id, "meta"))
+    return int(client().eval(_SETTLE, 3, *keys, video_id, outcome, ttl)) == 1
 
 
 @dataclass(frozen=True)
