@@ -270,6 +270,21 @@ def emulator_stats(emu_url: str) -> dict[str, Any]:
         return json.load(answer)
 
 
+def measured(
+    fn: Any, total: int, concurrency: int, server: subprocess.Popen[bytes]
+) -> dict[str, Any]:
+    """One load run plus the CPU time the serving process spent on it (noise-resistant)."""
+    import psutil
+
+    process = psutil.Process(server.pid)
+    before = process.cpu_times()
+    figures = asyncio.run(load(fn, total, concurrency))
+    after = process.cpu_times()
+    cpu_s = (after.user - before.user) + (after.system - before.system)
+    figures["server_cpu_ms_per_request"] = round(cpu_s * 1000 / total, 4)
+    return figures
+
+
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=500)
@@ -285,14 +300,13 @@ def main() -> None:
         for _name, fn, size in plan:  # caches, connection pools
             asyncio.run(load(fn, warmup, args.concurrency))
             asyncio.run(load(matched_baseline(fn, base_url, size), warmup, args.concurrency))
-        reference = asyncio.run(load(hello, total, args.concurrency))
+        emulator, bare = processes
+        reference = measured(hello, total, args.concurrency, bare)
         # The machine is shared and noisy: each case gets its own baseline run right before it,
         # on the bare server with the same method, request body and response size.
         for name, fn, size in plan:
-            baseline = asyncio.run(
-                load(matched_baseline(fn, base_url, size), total, args.concurrency)
-            )
-            figures = asyncio.run(load(fn, total, args.concurrency))
+            baseline = measured(matched_baseline(fn, base_url, size), total, args.concurrency, bare)
+            figures = measured(fn, total, args.concurrency, emulator)
             results.append(
                 {
                     "case": name,
@@ -308,6 +322,7 @@ def main() -> None:
         for process in processes:
             process.terminate()
             process.wait(10)
+    cpu = "server_cpu_ms_per_request"
     rows = [
         [
             "aiohttp hello world (reference)",
@@ -316,41 +331,49 @@ def main() -> None:
             reference["rps"],
             reference["p50_ms"],
             reference["p99_ms"],
+            reference[cpu],
+            None,
             None,
             None,
             None,
         ]
     ]
-    rows += [
-        [
-            r["case"],
-            r["response_bytes"],
-            r["failures"],
-            r["rps"],
-            r["p50_ms"],
-            r["p99_ms"],
-            r["baseline"]["rps"],
-            r["baseline"]["p99_ms"],
-            r["x_baseline_rps"],
-        ]
-        for r in results
+    for r in results:
+        r["x_baseline_cpu"] = ratio(r[cpu], r["baseline"][cpu])
+        rows.append(
+            [
+                r["case"],
+                r["response_bytes"],
+                r["failures"],
+                r["rps"],
+                r["p50_ms"],
+                r["p99_ms"],
+                r[cpu],
+                r["baseline"]["rps"],
+                r["baseline"][cpu],
+                r["x_baseline_rps"],
+                r["x_baseline_cpu"],
+            ]
+        )
+    headers = [
+        "case",
+        "bytes",
+        "fail",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU ms/req",
+        "baseline req/s",
+        "baseline CPU ms/req",
+        "req/s x base",
+        "CPU x base",
     ]
     print_table(
-        [
-            "case",
-            "bytes",
-            "fail",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "baseline req/s",
-            "baseline p99 ms",
-            "req/s x baseline",
-        ],
+        headers,
         rows,
         title=f"{args.concurrency} concurrent connections, {total:,} requests per case, loopback,"
         f" {os.cpu_count()} CPUs; baseline = bare aiohttp handler, same method, request "
-        "body and response size, run right before the case",
+        "body and response size, run right before the case; CPU = server process CPU time",
     )
     peak = stats["peak_concurrent_connections"]
     print(
