@@ -8,6 +8,7 @@ discovery document's schemas (see tests/test_discovery_schemas.py).
 from __future__ import annotations
 
 import base64
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from youtube_emulator.dataset import (
     parse_rfc3339,
     tokenize,
 )
+from youtube_emulator.fields import FieldsError, apply_fields, parse_fields
 from youtube_emulator.ids import decode_page_token, encode_page_token, etag
 from youtube_emulator.state import STATE_KEY, EmulatorState
 
@@ -77,8 +79,23 @@ class Caller:
     email: str | None  # the signed-in demo account for Bearer calls
 
 
-def respond(state: EmulatorState, body: dict[str, Any]) -> web.Response:
-    return errors.json_response(body, cache=state.item_cache)
+def respond(request: web.Request, state: EmulatorState, body: dict[str, Any]) -> web.Response:
+    """A list response; with `fields=` only the selected parts of it."""
+    raw = request.query.get("fields")
+    if raw is None:
+        return errors.json_response(body, cache=state.item_cache)
+    try:
+        selection = parse_fields(raw)
+    except FieldsError as exc:
+        raise errors.invalid_parameter("fields", str(exc)) from None
+    plain = {
+        **body,
+        "items": [
+            json.loads(i) if isinstance(i, errors.RenderedItem) else i
+            for i in body.get("items", [])
+        ],
+    }
+    return errors.json_response(apply_fields(plain, selection))
 
 
 def state_of(request: web.Request) -> EmulatorState:
@@ -248,6 +265,7 @@ async def search_list(request: web.Request) -> web.Response:
     page = matches[offset : min(offset + max_results, reachable)]
     items = [search_item(state, ds.video(i)) for i in page]
     return respond(
+        request,
         state,
         list_body(
             "youtube#searchListResponse",
@@ -338,6 +356,7 @@ async def videos_list(request: web.Request) -> web.Response:
             errors.rendered(state.item_cache, key, lambda v=video: video_resource(state, v, parts))
         )
     return respond(
+        request,
         state,
         list_body(
             "youtube#videoListResponse",
@@ -498,6 +517,7 @@ async def playlists_list(request: web.Request) -> web.Response:
     page = playlists[offset : offset + max_results]
     items = [playlist_resource(state, p, parts) for p in page]
     return respond(
+        request,
         state,
         list_body(
             "youtube#playlistListResponse",
@@ -584,6 +604,7 @@ async def playlist_items_list(request: web.Request) -> web.Response:
         for p in page
     ]
     return respond(
+        request,
         state,
         list_body(
             "youtube#playlistItemListResponse",
@@ -620,6 +641,7 @@ def _items_by_id(
                 playlist_item_resource(state, playlist, index, indexes.index(index), parts)
             )
     return respond(
+        request,
         state,
         list_body(
             "youtube#playlistItemListResponse",
@@ -715,7 +737,7 @@ async def channels_list(request: web.Request) -> web.Response:
         )
     items = [channel_resource(state, c, parts, mine) for c in channels]
     page_info = {"totalResults": len(items), "resultsPerPage": 5}
-    return respond(state, list_body("youtube#channelListResponse", items, page_info))
+    return respond(request, state, list_body("youtube#channelListResponse", items, page_info))
 
 
 def channel_resource(

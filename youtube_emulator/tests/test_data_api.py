@@ -449,3 +449,37 @@ def test_quota_resets_at_midnight_pacific(emulator, youtube):
     emulator.control.advance_clock(timedelta(seconds=31).total_seconds())
     youtube.videos().list(part="id", id="x").execute()
     assert emulator.control.quota(API_KEY)["day"] == "2026-11-26"
+
+
+def test_fields_gives_partial_responses(emulator, youtube):
+    playlist = alice_playlist(emulator, 50)
+    body = (
+        youtube.playlistItems()
+        .list(
+            part="snippet,contentDetails",
+            playlistId=playlist.id,
+            maxResults=10,
+            fields="nextPageToken,items(contentDetails/videoId,snippet(title,position))",
+        )
+        .execute()
+    )
+    assert set(body) == {"nextPageToken", "items"}
+    assert all(set(i) == {"contentDetails", "snippet"} for i in body["items"])
+    assert all(set(i["contentDetails"]) == {"videoId"} for i in body["items"])
+    assert all(set(i["snippet"]) <= {"title", "position"} for i in body["items"])
+    videos = (
+        youtube.videos()
+        .list(
+            part="snippet,statistics",
+            id=body["items"][0]["contentDetails"]["videoId"],
+            fields="items(id,statistics/viewCount)",
+        )
+        .execute()
+    )
+    assert videos["items"] in (
+        [],
+        [{"id": videos["items"][0]["id"], "statistics": videos["items"][0]["statistics"]}],
+    )
+    with pytest.raises(HttpError) as exc:
+        youtube.videos().list(part="id", id="x", fields="items(id").execute()
+    assert exc.value.status_code == 400
