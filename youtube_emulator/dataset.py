@@ -193,6 +193,7 @@ class Dataset:
         self._added: dict[int, Video] = {}
         self._added_to_playlists: dict[str, list[int]] = {}
         self._search_index: dict[str, list[int]] | None = None
+        self._live_indexed = 0
         self._uploads: dict[int, list[int]] | None = None
         self.video = functools.lru_cache(maxsize=65536)(self._make_video)  # type: ignore[method-assign]
         self.base_segments = functools.lru_cache(maxsize=2048)(self._make_base_segments)  # type: ignore[method-assign]
@@ -389,9 +390,7 @@ class Dataset:
         if index >= ADDED_BASE:
             return self._added[index]
         rng = self._rng("video", index)
-        channel_index = (
-            self.channel_of(index) if index < LIVE_BASE else rng.randrange(self.config.n_channels)
-        )
+        channel_index = self.channel_of(index)  # a hash: uploads() needs no video generation
         channel = self.channels[channel_index]
         # Channels lean to one topic, with some variety.
         topic = (
@@ -572,7 +571,7 @@ class Dataset:
         live = [
             LIVE_BASE + k
             for k in range(self.live_count(now))
-            if self.video(LIVE_BASE + k).channel_index == channel_index
+            if self.channel_of(LIVE_BASE + k) == channel_index
         ]
         found = [i for i in self._uploads.get(channel_index, []) if self.exists(i, now)]
         found += live
@@ -583,15 +582,18 @@ class Dataset:
         """Indexes of published videos whose title, tags or description hold every term."""
         if self._search_index is None:
             self._search_index = self._build_search_index()
-        extra = [LIVE_BASE + k for k in range(self.live_count(now))]
-        extra += [i for i, v in self._added.items() if v.published_at <= now]
+        live = self.live_count(now)
+        self._index_live_uploads(live)
+        extra = [i for i, v in self._added.items() if v.published_at <= now]
         if not terms:
-            return list(range(self.config.n_videos)) + extra
+            return [*range(self.config.n_videos), *range(LIVE_BASE, LIVE_BASE + live), *extra]
         postings = [self._search_index.get(t, []) for t in terms]
         postings.sort(key=len)
         result = set(postings[0])
         for plist in postings[1:]:
             result.intersection_update(plist)
+        # The clock may have been set back: drop live uploads not yet published at `now`.
+        result = {i for i in result if i < LIVE_BASE + live}
         wanted = set(terms)
         for index in extra:
             if wanted <= self.search_tokens(self.video(index)):
@@ -600,6 +602,15 @@ class Dataset:
 
     def search_tokens(self, video: Video) -> set[str]:
         return set(tokenize(f"{video.title} {video.description} {' '.join(video.tags)}"))
+
+    def _index_live_uploads(self, count: int) -> None:
+        """Add live uploads up to `count` to the search index (once each, as time passes)."""
+        assert self._search_index is not None
+        for k in range(self._live_indexed, count):
+            video = self.video(LIVE_BASE + k)
+            for token in self.search_tokens(video):
+                self._search_index.setdefault(token, []).append(video.index)
+        self._live_indexed = max(self._live_indexed, count)
 
     def _build_search_index(self) -> dict[str, list[int]]:
         index: dict[str, list[int]] = {}
