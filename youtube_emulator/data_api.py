@@ -83,7 +83,7 @@ def respond(request: web.Request, state: EmulatorState, body: dict[str, Any]) ->
     """A list response; with `fields=` only the selected parts of it."""
     raw = request.query.get("fields")
     if raw is None:
-        return errors.json_response(body, cache=state.item_cache)
+        return errors.json_response(body)
     try:
         selection = parse_fields(raw)
     except FieldsError as exc:
@@ -263,7 +263,14 @@ async def search_list(request: web.Request) -> web.Response:
     total = len(matches)
     reachable = min(total, SEARCH_CAP)
     page = matches[offset : min(offset + max_results, reachable)]
-    items = [search_item(state, ds.video(i)) for i in page]
+    items = [
+        errors.rendered(
+            state.item_cache,
+            ("search", ds.fingerprint(i)),
+            lambda i=i: search_item(state, ds.video(i)),
+        )
+        for i in page
+    ]
     return respond(
         request,
         state,
@@ -341,6 +348,7 @@ async def videos_list(request: web.Request) -> web.Response:
     state.quota.charge(caller.consumer, search=False)
     parts = parse_parts(request, "videos")
     ids = id_list(request, "id")
+    parts_key = ",".join(sorted(parts))
     if not ids:
         raise _missing_filter("chart, myRating, id")
     if len(ids) > 50:
@@ -351,7 +359,7 @@ async def videos_list(request: web.Request) -> web.Response:
         video = state.dataset.video_by_id(video_id, now)
         if video is None or not _visible(state, video, caller):
             continue
-        key = etag("video", state.dataset.fingerprint(video.index), *sorted(parts))
+        key = ("video", state.dataset.fingerprint(video.index), parts_key)
         items.append(
             errors.rendered(state.item_cache, key, lambda v=video: video_resource(state, v, parts))
         )
@@ -589,15 +597,17 @@ async def playlist_items_list(request: web.Request) -> web.Response:
         if not positions:
             raise errors.video_not_found()
     page = positions[offset : offset + max_results]
+    parts_key = ",".join(sorted(parts))
     items = [
         errors.rendered(
             state.item_cache,
-            etag(
+            (
                 "item",
-                _item_id(playlist.id, ds.codec.encode(indexes[p])),
+                playlist.id,
+                ds.fingerprint(indexes[p]),
                 ds.status_of(indexes[p]),
                 p,
-                *sorted(parts),
+                parts_key,
             ),
             lambda p=p: playlist_item_resource(state, playlist, indexes[p], p, parts),
         )

@@ -30,23 +30,10 @@ def dumps(body: Any, escape: bool = False) -> str:
     return text
 
 
-# Items whose content is fixed by their etag (video fingerprint + parts, playlist item + status +
-# position + parts, search hit): their pretty JSON is cached per emulator, because
-# json.dumps(indent=2) runs the slow pure-Python encoder and a 50-video page would otherwise cost
-# ~10 ms of CPU per request.
-CACHEABLE_KINDS = frozenset({"youtube#video", "youtube#searchResult", "youtube#playlistItem"})
+# Items whose content is fixed by a cheap key (video fingerprint + parts, playlist item + status +
+# position + parts, search hit) are rendered once per emulator: json.dumps(indent=2) runs the
+# slow pure-Python encoder, and a 50-video page would otherwise cost ~10 ms of CPU per request.
 _ITEMS_MARK = r"\u0000items\u0000"  # how json.dumps writes the placeholder "\x00items\x00"
-
-
-class ItemCache(dict[str, str]):
-    """Rendered item JSON by etag; emptied when full (cheap, and the hot set refills fast)."""
-
-    max_size = 20_000
-
-    def put(self, key: str, text: str) -> None:
-        if len(self) >= self.max_size:
-            self.clear()
-        self[key] = text
 
 
 class RenderedItem(str):
@@ -55,13 +42,25 @@ class RenderedItem(str):
     etag: str
 
 
-def rendered(cache: ItemCache, key: str, build: Any) -> RenderedItem | dict[str, Any]:
-    """The cached JSON of the item whose etag is `key`, or build() it (cached when sent)."""
-    text = cache.get(key)
-    if text is None:
-        return build()
-    item = RenderedItem(text)
-    item.etag = key
+class ItemCache(dict[tuple[Any, ...], RenderedItem]):
+    """Rendered items by key; emptied when full (cheap, and the hot set refills fast)."""
+
+    max_size = 20_000
+
+    def put(self, key: tuple[Any, ...], item: RenderedItem) -> None:
+        if len(self) >= self.max_size:
+            self.clear()
+        self[key] = item
+
+
+def rendered(cache: ItemCache, key: tuple[Any, ...], build: Any) -> RenderedItem:
+    """The item for `key` as JSON text: from the cache, or build() and render it once."""
+    item = cache.get(key)
+    if item is None:
+        built = build()
+        item = RenderedItem(_render(built))
+        item.etag = built["etag"]
+        cache.put(key, item)
     return item
 
 
@@ -69,27 +68,23 @@ def etag_of(item: RenderedItem | dict[str, Any]) -> str:
     return item.etag if isinstance(item, RenderedItem) else item["etag"]
 
 
-def _item_json(item: dict[str, Any], cache: ItemCache | None) -> str:
+def _render(item: dict[str, Any]) -> str:
     """One list item, pretty-printed at the nesting depth of a list response's "items"."""
-    if isinstance(item, RenderedItem):
-        return item
-    key = item.get("etag", "") if cache is not None and item.get("kind") in CACHEABLE_KINDS else ""
-    text = cache.get(key) if key and cache is not None else None
-    if text is None:
-        text = "    " + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
-        if key and cache is not None:
-            cache.put(key, text)
-    return text
+    return "    " + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
 
 
-def dumps_list(body: dict[str, Any], cache: ItemCache | None = None) -> str:
-    """Same text as dumps(body) for a list response, with cached item JSON."""
+def _item_json(item: RenderedItem | dict[str, Any]) -> str:
+    return item if isinstance(item, RenderedItem) else _render(item)
+
+
+def dumps_list(body: dict[str, Any]) -> str:
+    """Same text as dumps(body) for a list response, using pre-rendered items."""
     items = body.get("items")
     if not items:
         return dumps(body)
     head = json.dumps({**body, "items": ["\x00items\x00"]}, indent=2, ensure_ascii=False)
     marker = f'    "{_ITEMS_MARK}"'
-    return head.replace(marker, ",\n".join(_item_json(i, cache) for i in items), 1)
+    return head.replace(marker, ",\n".join(_item_json(i) for i in items), 1)
 
 
 def json_response(
@@ -97,11 +92,10 @@ def json_response(
     status: int = 200,
     headers: dict[str, str] | None = None,
     escape: bool = False,
-    cache: ItemCache | None = None,
 ) -> web.Response:
     is_list = not escape and isinstance(body, dict) and isinstance(body.get("items"), list)
     return web.Response(
-        text=dumps_list(body, cache) if is_list else dumps(body, escape),
+        text=dumps_list(body) if is_list else dumps(body, escape),
         status=status,
         content_type="application/json",
         charset="UTF-8",

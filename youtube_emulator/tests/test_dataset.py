@@ -114,25 +114,28 @@ def test_live_uploads_follow_the_clock():
     assert ds.video_by_id(video_id, start + 10) is None  # not yet published
 
 
-def test_cached_list_json_is_byte_identical_to_plain_json():
-    from youtube_emulator.errors import ItemCache, dumps, dumps_list
+def test_rendered_list_json_is_byte_identical_to_plain_json():
+    from youtube_emulator.errors import ItemCache, dumps, dumps_list, rendered
 
+    items = [
+        {
+            "kind": "youtube#video",
+            "etag": f"x{i}",
+            "id": str(i),
+            "snippet": {"title": 'Caf\u00e9 "quoted"\nline', "tags": ["a", "b"]},
+        }
+        for i in range(3)
+    ]
     body = {
         "kind": "youtube#videoListResponse",
         "etag": "e",
-        "items": [
-            {
-                "kind": "youtube#video",
-                "etag": f"x{i}",
-                "id": str(i),
-                "snippet": {"title": 'Caf\u00e9 "quoted"\nline', "tags": ["a", "b"]},
-            }
-            for i in range(3)
-        ],
+        "items": items,
         "pageInfo": {"totalResults": 3},
     }
     cache = ItemCache()
-    assert dumps_list(body, cache) == dumps(body)
-    assert len(cache) == 3
-    assert dumps_list(body, cache) == dumps(body)  # second time from the cache
-    assert dumps_list({**body, "items": []}, cache) == dumps({**body, "items": []})
+    pre = [rendered(cache, ("video", i["id"]), lambda i=i: i) for i in items]
+    assert dumps_list({**body, "items": pre}) == dumps(body)
+    again = [rendered(cache, ("video", i["id"]), dict) for i in items]  # from the cache
+    assert dumps_list({**body, "items": again}) == dumps(body)
+    assert [i.etag for i in again] == ["x0", "x1", "x2"]
+    assert dumps_list({**body, "items": []}) == dumps({**body, "items": []})
