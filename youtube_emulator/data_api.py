@@ -256,7 +256,7 @@ async def search_list(request: web.Request) -> web.Response:
                 before is not None and published >= before
             ):
                 continue
-            if channel_index is not None and ds.video(index).channel_index != channel_index:
+            if channel_index is not None and ds.channel_of(index) != channel_index:
                 continue
             matches.append(index)
         matches = _order(state, matches, order, terms, q.get("relevanceLanguage"))
@@ -349,6 +349,8 @@ async def videos_list(request: web.Request) -> web.Response:
     parts = parse_parts(request, "videos")
     ids = id_list(request, "id")
     parts_key = ",".join(sorted(parts))
+    if not ids and (request.query.get("chart") or request.query.get("myRating")):
+        return _videos_by_filter(request, state, caller, parts)
     if not ids:
         raise _missing_filter("chart, myRating, id")
     if len(ids) > 50:
@@ -370,6 +372,41 @@ async def videos_list(request: web.Request) -> web.Response:
             "youtube#videoListResponse",
             items,
             {"totalResults": len(items), "resultsPerPage": len(items)},
+            page_info_last=True,
+        ),
+    )
+
+
+def _videos_by_filter(
+    request: web.Request, state: EmulatorState, caller: Caller, parts: set[str]
+) -> web.Response:
+    """videos.list with chart=mostPopular, or myRating=like (the signed-in user's likes)."""
+    ds = state.dataset
+    max_results = parse_max_results(request)
+    offset = parse_offset(request)
+    chart, rating = request.query.get("chart"), request.query.get("myRating")
+    if chart:
+        if chart != "mostPopular":
+            raise errors.invalid_value("chart", f"Invalid value '{chart}' for chart.")
+        indexes = ds.most_popular()
+    else:
+        if rating not in ("like", "dislike"):
+            raise errors.invalid_value("myRating", f"Invalid value '{rating}' for myRating.")
+        if caller.email is None:
+            raise errors.login_required()
+        now = state.clock.now()
+        liked = ds.playlist_items(ds.likes[caller.email]) if rating == "like" else []
+        indexes = [i for i in liked if ds.exists(i, now) and ds.status_of(i) == PUBLIC]
+    page = indexes[offset : offset + max_results]
+    items = [video_resource(state, ds.video(i), parts) for i in page]
+    return respond(
+        request,
+        state,
+        list_body(
+            "youtube#videoListResponse",
+            items,
+            {"totalResults": len(indexes), "resultsPerPage": max_results},
+            page_fields(offset, max_results, len(indexes)),
             page_info_last=True,
         ),
     )

@@ -194,6 +194,7 @@ class Dataset:
         self._added_to_playlists: dict[str, list[int]] = {}
         self._search_index: dict[str, list[int]] | None = None
         self._live_indexed = 0
+        self._popular: list[int] | None = None
         self._uploads: dict[int, list[int]] | None = None
         self.video = functools.lru_cache(maxsize=65536)(self._make_video)  # type: ignore[method-assign]
         self.base_segments = functools.lru_cache(maxsize=2048)(self._make_base_segments)  # type: ignore[method-assign]
@@ -350,7 +351,17 @@ class Dataset:
 
     # ----------------------------------------------------------------- videos
     def channel_of(self, index: int) -> int:
+        """Channel of a video; a hash for generated videos (no need to build the video)."""
+        if index >= ADDED_BASE:
+            return self._added[index].channel_index
         return bisect.bisect_right(self._channel_cum, self._u(index, 1) * self._channel_cum[-1])
+
+    def most_popular(self) -> list[int]:
+        """Public catalog videos by view count (videos.list chart=mostPopular), cached."""
+        if self._popular is None:
+            public = [i for i in range(self.config.n_videos) if self.status_of(i) == PUBLIC]
+            self._popular = sorted(public, key=self.views_of, reverse=True)[:200]
+        return self._popular
 
     def published_of(self, index: int) -> float:
         if index < LIVE_BASE:

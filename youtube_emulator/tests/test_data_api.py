@@ -478,3 +478,19 @@ def test_fields_gives_partial_responses(emulator, youtube):
     with pytest.raises(HttpError) as exc:
         youtube.videos().list(part="id", id="x", fields="items(id").execute()
     assert exc.value.status_code == 400
+
+
+def test_videos_chart_and_my_rating(emulator, youtube):
+    popular = youtube.videos().list(part="statistics", chart="mostPopular", maxResults=10).execute()
+    views = [int(v["statistics"]["viewCount"]) for v in popular["items"]]
+    assert len(views) == 10 and views == sorted(views, reverse=True)
+    assert "nextPageToken" in popular
+    alice = youtube_as(emulator, "alice@example.com")
+    liked = alice.videos().list(part="id", myRating="like", maxResults=50).execute()
+    likes = emulator.dataset.likes["alice@example.com"].video_indexes
+    public = [i for i in likes if emulator.dataset.status_of(i) == "public"]
+    assert liked["pageInfo"]["totalResults"] == len(public)
+    assert liked["items"][0]["id"] == emulator.dataset.codec.encode(public[0])
+    with pytest.raises(HttpError) as exc:
+        youtube.videos().list(part="id", myRating="like").execute()
+    assert exc.value.status_code == 401
