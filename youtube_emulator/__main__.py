@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--dataset", choices=["demo", "large", "small"], default="demo")
     p.add_argument("--videos", type=int, help="override the number of catalog videos")
+    p.add_argument("--playlist-sizes", help="comma-separated sizes of each demo account's mixes")
     p.add_argument("--upload-interval", type=int, help="seconds between fresh uploads")
     p.add_argument("--live-start", help="RFC 3339 time of upload 0 (default: server start)")
     p.add_argument("--units-per-day", type=int, default=10_000)
@@ -103,6 +104,10 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     dataset = DatasetConfig.preset(args.dataset, args.seed)
     if args.videos:
         dataset.n_videos = args.videos
+    if args.playlist_sizes:
+        dataset.playlist_sizes = tuple(int(n) for n in args.playlist_sizes.split(","))
+        if any(n < 0 or n > 5000 for n in dataset.playlist_sizes):
+            raise ValueError("playlist sizes must be within 0..5000 (YouTube's limit)")
     if args.upload_interval:
         dataset.upload_interval_s = args.upload_interval
     if args.live_start:

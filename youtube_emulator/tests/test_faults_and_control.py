@@ -184,10 +184,13 @@ def test_cli_flags_map_to_config():
             "demo-key",
             "--invalid-key",
             "AIzaBad",
+            "--playlist-sizes",
+            "3,30",
         ]
     )
     config = config_from_args(args)
     assert config.dataset.seed == 7 and config.dataset.n_videos == 600
+    assert config.dataset.playlist_sizes == (3, 30)
     assert config.units_per_day == 50 and config.auto_approve
     assert config.faults["data"].latency.kind == "uniform"
     assert config.faults["data"].error_5xx_rate == 0.1
