@@ -119,3 +119,53 @@ def test_added_video_is_fetchable_and_searchable(emulator, api):
     )[0]
     fetched = api.fetch(added["id"])
     assert any(added["signature"]["codeword"] in s.text for s in fetched)
+
+
+def test_player_and_timedtext_shapes_follow_the_recordings(emulator):
+    import json
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    import requests
+
+    assets = (
+        Path(__file__).resolve().parents[3]
+        / "shared"
+        / "youtube-recordings"
+        / "transcripts"
+        / "youtube_transcript_api_1.2.5"
+    )
+    recorded = json.loads((assets / "youtube.innertube.json.static").read_text())
+    recorded_captions = recorded["captions"]["playerCaptionsTracklistRenderer"]
+    video = emulator.dataset.find_video("full")
+    session = youtube_session(emulator.base_url)
+    ours = session.post(
+        "https://www.youtube.com/youtubei/v1/player?key=AIzaSyEmulatorInnertubeKey0000000000000",
+        json={"context": {"client": {"clientName": "ANDROID"}}, "videoId": video.id},
+    ).json()
+    captions = ours["captions"]["playerCaptionsTracklistRenderer"]
+    assert set(captions) <= set(recorded_captions)
+    recorded_keys = set().union(*(t.keys() for t in recorded_captions["captionTracks"]))
+    for track in captions["captionTracks"]:
+        assert set(track) <= recorded_keys
+        assert track["baseUrl"].startswith("https://www.youtube.com/api/timedtext?")
+        assert track["baseUrl"].endswith("&fmt=srv3")
+    assert {t["vssId"] for t in captions["captionTracks"]} >= {".en", "a.en"}
+    assert captions["translationLanguages"][0].keys() == (
+        recorded_captions["translationLanguages"][0].keys()
+    )
+    unavailable = json.loads(
+        (assets / "youtube_video_unavailable.innertube.json.static").read_text()
+    )["playabilityStatus"]
+    gone = session.post(
+        "https://www.youtube.com/youtubei/v1/player?key=AIzaSyEmulatorInnertubeKey0000000000000",
+        json={"videoId": "dQw4w9WgXcQ"},
+    ).json()["playabilityStatus"]
+    assert (gone["status"], gone["reason"]) == (unavailable["status"], unavailable["reason"])
+    srv1 = session.get(captions["captionTracks"][0]["baseUrl"].replace("&fmt=srv3", "")).text
+    root = ET.fromstring(srv1)
+    assert root.tag == "transcript" and all(
+        child.tag == "text" and {"start", "dur"} <= set(child.attrib) for child in root
+    )
+    srv3 = requests.get(f"{emulator.base_url}/api/timedtext?v={video.id}&lang=en&fmt=srv3").text
+    assert ET.fromstring(srv3).tag == "timedtext"
