@@ -25,15 +25,18 @@ from django.db import connection
 from videos.models import SEARCH_CONFIG
 from videos.search import trigram
 from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
-from videos.search.query import ParsedQuery, excluded_tsquery_text, to_tsquery_text
+from videos.search.query import (
+    ParsedQuery,
+    correctable_words,
+    excluded_tsquery_text,
+    to_tsquery_text,
+    with_alternatives,
+)
 from videos.search.types import Moment, RawHit, RawPage, moment_url
 
 CAP = 1000
 MAX_CAP = 50_000
-FUZZY_TITLE_LIMIT = 200
-# Fuzzy titles are only looked for when exact metadata matches are this few: a correctly
-# spelt query should not pull in look-alike titles.
-FUZZY_WHEN_FEWER_THAN = 20
+FUZZY_CHANNEL_VIDEOS = 200
 MIN_FUZZY_LENGTH = 4
 START, STOP = "\x02", "\x03"
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=2"
@@ -64,12 +67,11 @@ class PostgresBackend:
         tsquery = to_tsquery_text(query)
         if not tsquery:
             rows, total, exact = self._filtered(query, filters, offset, limit)
-        elif sort == "date":
-            rows, total, exact = self._matches(query, filters, offset, limit, by_date=True)
-            if not exact:
-                rows = self._newest_matching(query, filters, offset, limit)
         else:
-            rows, total, exact = self._matches(query, filters, offset, limit, by_date=False)
+            by_date = sort == "date"
+            query, rows, total, exact = self._ranked(query, filters, offset, limit, by_date)
+            if by_date and not exact:
+                rows = self._newest_matching(query, filters, offset, limit)
         moments = self._moments_for(query, [r[0] for r in rows], with_moments) if tsquery else {}
         hits = tuple(RawHit(vid, float(score), tuple(moments.get(vid, ()))) for vid, score in rows)
         has_next = offset + limit < total or (not exact and len(rows) == limit)
@@ -89,6 +91,25 @@ class PostgresBackend:
 
     # --- queries -------------------------------------------------------------------------
 
+    def _ranked(
+        self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int, by_date: bool
+    ) -> tuple[ParsedQuery, list[tuple[int, float]], int, bool]:
+        """Exact matches; when they do not fill the page, again with typo tolerance: misspelt
+        words also match the title words closest to them, and channel names are compared."""
+        rows, total, exact = self._matches(query, filters, offset, limit, by_date=by_date)
+        if (
+            total >= offset + limit
+            or len(query.plain_text()) < MIN_FUZZY_LENGTH
+            or not trigram.available()
+        ):
+            return query, rows, total, exact
+        fixes = trigram.corrections(correctable_words(query, MIN_FUZZY_LENGTH))
+        query = with_alternatives(query, fixes)
+        rows, total, exact = self._matches(
+            query, filters, offset, limit, by_date=by_date, fuzzy=True
+        )
+        return query, rows, total, exact
+
     def _excluded_sql(self, query: ParsedQuery, column: str) -> tuple[str, list[object]]:
         excluded = excluded_tsquery_text(query)
         if not excluded:
@@ -96,7 +117,14 @@ class PostgresBackend:
         return f" AND NOT {column} @@ to_tsquery('{SEARCH_CONFIG}', %s)", [excluded]
 
     def _matches(
-        self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int, *, by_date: bool
+        self,
+        query: ParsedQuery,
+        filters: FilterSql,
+        offset: int,
+        limit: int,
+        *,
+        by_date: bool,
+        fuzzy: bool = False,
     ) -> tuple[list[tuple[int, float]], int, bool]:
         cap = cap_for(offset, limit)
         params: list[object] = [to_tsquery_text(query)]
@@ -122,16 +150,27 @@ class PostgresBackend:
             params += [*filters.params, *excl_chunk_params, cap]
         chunk = f"chunk AS ({tiers[0]} UNION ALL {tiers[1]} LIMIT %s)"
         params.append(cap)
-        fuzzy, fuzzy_params = self._fuzzy_sql(query, filters, cap)
+        fuzzy_cte, fuzzy_params = self._fuzzy_sql(query, filters, enabled=fuzzy)
         params += fuzzy_params
         order = (
             "v.published_at DESC NULLS LAST, v.id DESC"
             if by_date
             else "score DESC, v.published_at DESC NULLS LAST, v.id DESC"
         )
+        # Recency adds at most 0.1, so a candidate whose base score is more than 0.1 below the
+        # last base score of the page can never reach it: only the rest are joined to videos
+        # (exact, and most of the work for common words). Not with exclusions or by date.
+        bar, bar_params, total = "-1", [], "count(*) OVER ()"
+        if not by_date and not excl_video:
+            bar = (
+                "coalesce((SELECT base FROM candidates ORDER BY base DESC OFFSET %s LIMIT 1),"
+                " -1e9) - 0.1"
+            )
+            bar_params = [offset + limit - 1]
+            total = "(SELECT count(*) FROM candidates)"
         sql = f"""
             WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q),
-            {meta}, {chunk}, {fuzzy},
+            {meta}, {chunk}, {fuzzy_cte},
             scored AS (
                 SELECT id, CASE
                     WHEN ts_filter(sv, '{{a}}') @@ q.q THEN 3
@@ -146,19 +185,20 @@ class PostgresBackend:
                 SELECT id, tier, 0, 0 FROM fuzzy
             ),
             candidates AS (
-                SELECT id, max(tier) AS tier, max(mr) AS mr, max(cr) AS cr
+                SELECT id, max(tier) + 0.45 * max(mr) + 0.45 * max(cr) AS base
                 FROM scored GROUP BY id
-            )
-            SELECT v.id, c.tier + 0.45 * c.mr + 0.45 * c.cr + {RECENCY} AS score,
-                count(*) OVER () AS total,
+            ),
+            bar AS (SELECT {bar} AS base)
+            SELECT v.id, c.base + {RECENCY} AS score,
+                {total} AS total,
                 (SELECT count(*) FROM meta) AS meta_n,
                 (SELECT count(*) FROM chunk) AS chunk_n
-            FROM candidates c JOIN {VIDEO_TABLE} v ON v.id = c.id
-            WHERE TRUE{excl_video}
+            FROM candidates c JOIN {VIDEO_TABLE} v ON v.id = c.id, bar
+            WHERE c.base >= bar.base{excl_video}
             ORDER BY {order}
             LIMIT %s OFFSET %s
         """
-        params += [*excl_video_params, limit, offset]
+        params += [*bar_params, *excl_video_params, limit, offset]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -173,23 +213,19 @@ class PostgresBackend:
         rows, total, _ = self._matches(query, filters, 0, 1, by_date=False)
         return total if rows else 0
 
-    def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, cap: int):
-        text = query.plain_text()
-        if len(text) < MIN_FUZZY_LENGTH or not trigram.available():
+    def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool):
+        """Videos of the channels whose names are closest to the query (channels are few)."""
+        if not enabled:
             return "fuzzy AS (SELECT NULL::bigint AS id, 0.0 AS tier WHERE FALSE)", []
-        where = filters.where()
+        text = query.plain_text()
         sql = f"""fuzzy AS (
-            (SELECT v.id, 1.0 + word_similarity(%s, v.title) AS tier FROM {VIDEO_TABLE} v
-             WHERE (SELECT count(*) FROM meta) < {FUZZY_WHEN_FEWER_THAN}
-               AND %s <%% v.title{where} LIMIT {FUZZY_TITLE_LIMIT})
-            UNION ALL
-            (SELECT v.id, 1.0 + 0.9 * ch.sim FROM (
+            SELECT v.id, 1.0 + 0.9 * ch.sim AS tier FROM (
                 SELECT id, word_similarity(%s, title) AS sim FROM {CHANNEL_TABLE}
-                WHERE word_similarity(%s, title) >= {trigram.CHANNEL_SIMILARITY}) ch
-             JOIN {VIDEO_TABLE} v ON v.channel_id = ch.id
-             WHERE TRUE{where} LIMIT %s))"""
-        params = [text, text, *filters.params, text, text, *filters.params, cap]
-        return sql, params
+                WHERE word_similarity(%s, title) >= {trigram.CHANNEL_SIMILARITY}
+                ORDER BY sim DESC LIMIT 5) ch,
+            LATERAL (SELECT v.id FROM {VIDEO_TABLE} v WHERE v.channel_id = ch.id{filters.where()}
+                     LIMIT {FUZZY_CHANNEL_VIDEOS}) v)"""
+        return sql, [text, text, *filters.params]
 
     def _newest_matching(
         self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int

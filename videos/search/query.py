@@ -208,3 +208,27 @@ def to_tsquery_text(query: ParsedQuery) -> str:
 def excluded_tsquery_text(query: ParsedQuery) -> str:
     """Any excluded term: a document matching this is left out."""
     return " | ".join(_term_tsquery(t) for t in query.excluded)
+
+
+def correctable_words(query: ParsedQuery, min_length: int = 4) -> list[str]:
+    """Single words (not phrases) long enough for a typo to be told from another word."""
+    return sorted(
+        {
+            term.words[0]
+            for clause in query.clauses
+            for term in clause
+            if not term.is_phrase and len(term.words[0]) >= min_length
+        }
+    )
+
+
+def with_alternatives(query: ParsedQuery, corrections: dict[str, list[str]]) -> ParsedQuery:
+    """The query with each corrected word also matching its corrections (`word or fix`)."""
+    clauses = []
+    for clause in query.clauses:
+        terms = list(clause)
+        for term in clause:
+            if not term.is_phrase:
+                terms += [Term((fix,)) for fix in corrections.get(term.words[0], ())]
+        clauses.append(tuple(dict.fromkeys(terms)))
+    return ParsedQuery(clauses=tuple(clauses), excluded=query.excluded, filters=query.filters)

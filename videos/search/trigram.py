@@ -49,3 +49,27 @@ def closest_channels(name: str, limit: int = 5) -> list[int]:
             [name, CHANNEL_SIMILARITY, name, limit],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# similarity() of a misspelt word with the right one: "learaing"/"learning" 0.5, two swapped
+# letters in a long word ("asrtonomy") 0.43.
+WORD_SIMILARITY = 0.35
+
+
+def corrections(words: list[str], per_word: int = 3) -> dict[str, list[str]]:
+    """Title and channel-name words close to each of `words`, for words no title contains."""
+    if not words:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.word, t.term FROM unnest(%s::text[]) AS q(word), LATERAL ("
+            " SELECT term FROM videos_searchterm WHERE term %% q.word"
+            " AND similarity(term, q.word) >= %s"
+            " ORDER BY similarity(term, q.word) DESC, term LIMIT %s) t",
+            [words, WORD_SIMILARITY, per_word],
+        )
+        found: dict[str, list[str]] = {}
+        for word, term in cursor.fetchall():
+            found.setdefault(word, []).append(term)
+    # A word that titles contain as it is is not a typo: leave it alone.
+    return {word: terms for word, terms in found.items() if word not in terms}

@@ -112,3 +112,14 @@ def test_durations_by_name_or_minutes():
     assert parse_duration("5-20") == (300, 1200)
     assert parse_duration("-10") == (None, 600)
     assert parse_duration("30-") == (1800, None)
+
+
+def test_typo_corrections_become_alternatives_of_the_misspelt_word():
+    from videos.search.query import correctable_words, with_alternatives
+
+    parsed = parse_query('learaing "sour dough" pyth')
+    assert correctable_words(parsed) == ["learaing"]
+    fixed = with_alternatives(parsed, {"learaing": ["learning", "leaning"]})
+    assert to_tsquery_text(fixed) == (
+        "('learaing' | 'learning' | 'leaning') & ('sour' <-> 'dough') & 'pyth':*"
+    )
