@@ -24,6 +24,8 @@ _DEFAULTS = {
     "INDEXING_BLOCKED_SLOWDOWN_SECONDS": strict_int(
         "INDEXING_BLOCKED_SLOWDOWN_SECONDS", 120, minimum=1
     ),
+    # A video's lock outlives a worker killed while holding it by at most this long.
+    "INDEXING_VIDEO_LOCK_SECONDS": strict_int("INDEXING_VIDEO_LOCK_SECONDS", 180, minimum=1),
     # Redis keys of a job (progress, settled set) outlive the job by this long.
     "INDEXING_PROGRESS_TTL_SECONDS": strict_int("INDEXING_PROGRESS_TTL_SECONDS", 7 * 86400),
 }

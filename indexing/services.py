@@ -378,7 +378,8 @@ def video_index_run(*, video_id: str, job_id: int, attempt: int = 0) -> str | No
         return None
     if progress.is_cancelled(job_id=job_id):
         return None
-    with held(f"video:{video_id}", ttl_seconds=600) as mine:
+    lock_ttl = conf.get("INDEXING_VIDEO_LOCK_SECONDS")
+    with held(f"video:{video_id}", ttl_seconds=lock_ttl) as mine:
         if not mine:
             # Another worker has this video (maybe for another job): come back when it is done.
             raise RetryLater(

@@ -48,27 +48,30 @@ def index_video(self, video_id: str, job_id: int) -> str | None:
     with job_context(job_id):
         attempt = self.request.retries
         try:
-            return services.video_index_run(video_id=video_id, job_id=job_id, attempt=attempt)
+            try:
+                return services.video_index_run(video_id=video_id, job_id=job_id, attempt=attempt)
+            except SoftTimeLimitExceeded:
+                return services._retry_or_fail(job_id, video_id, "took too long", attempt)
         except services.RetryLater as later:
-            if later.counts:
-                services.video_retry_noted(
-                    job_id=job_id,
-                    video_id=video_id,
-                    reason=later.reason,
-                    countdown=later.countdown,
-                )
-            logger.info("video %s: retry in %.1f s (%s)", video_id, later.countdown, later.reason)
-            # Lock contention is not an attempt: it must not use up the retry budget.
-            retries = attempt if later.counts else max(0, attempt - 1)
-            raise self.retry(countdown=later.countdown, retries=retries + 1) from None
-        except SoftTimeLimitExceeded:
-            return services._retry_or_fail(job_id, video_id, "took too long", attempt)
+            return _retry_later(self, later, video_id, job_id, attempt)
         except Exception as exc:
             # Never swallow: the failure lands on the video with its reason.
             logger.exception("video %s failed", video_id)
             return services._record(
                 job_id, video_id, "failed", f"{type(exc).__name__}: {exc}"[:500], attempt
             )
+
+
+def _retry_later(task, later: services.RetryLater, video_id: str, job_id: int, attempt: int):
+    logger.info("video %s: retry in %.1f s (%s)", video_id, later.countdown, later.reason)
+    if later.counts:
+        services.video_retry_noted(
+            job_id=job_id, video_id=video_id, reason=later.reason, countdown=later.countdown
+        )
+        raise task.retry(countdown=later.countdown) from None
+    # Waiting for another worker's lock is not an attempt: same retry count, new message.
+    index_video.apply_async((video_id, job_id), countdown=later.countdown, retries=attempt)
+    return None
 
 
 @shared_task(**RELIABLE)

@@ -33,6 +33,7 @@ def env(yt):
         redis_url=django_settings.REDIS_URL,
         base_url=yt.base_url,
         INDEXING_SWEEP_AFTER_SECONDS="3",
+        INDEXING_VIDEO_LOCK_SECONDS="4",
         INDEXING_BACKOFF_BASE_SECONDS="0.2",
         DB_POOL_MAX_SIZE="5",
     )
@@ -59,6 +60,8 @@ def test_a_real_worker_indexes_a_50_video_playlist_end_to_end(alice, yt, env):
     api.force_authenticate(alice)
     with CeleryWorker(env, concurrency=20) as worker:
         source = playlist_of(yt, ALICE, size=50)
+        # Three transcript requests fail: those videos are retried (with backoff) and succeed.
+        yt.control.fail_next("transcript", status=503, count=3)
         response = api.post("/api/jobs/", {"playlist_id": source.id}, format="json")
         assert response.status_code == 202
         job_id = response.data["id"]
@@ -68,6 +71,7 @@ def test_a_real_worker_indexes_a_50_video_playlist_end_to_end(alice, yt, env):
     job = IndexJob.objects.get(pk=job_id)
     assert job.status == IndexJob.Status.DONE, job.message
     assert job.total >= 45 and job.failed == 0
+    assert job.retries >= 1
     assert job.indexed + job.no_transcript + job.unavailable == job.total
     assert not JobVideo.objects.filter(job=job, outcome="pending").exists()
     body = api.get(f"/api/jobs/{job_id}/").data
@@ -105,5 +109,7 @@ def test_a_worker_killed_mid_task_loses_no_video(alice, yt, env, settings):
     assert len(entries) == job.total
     assert all(outcome in SETTLED for outcome, _ in entries)
     assert all(reason for outcome, reason in entries if outcome == "failed")
+    # Nothing failed for a bad reason: the lost videos were re-queued and indexed.
+    assert not [reason for outcome, reason in entries if outcome == "failed"]
     assert job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES)
     assert job.indexed + job.no_transcript + job.unavailable + job.failed == job.total
