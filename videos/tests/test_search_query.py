@@ -118,7 +118,7 @@ def test_typo_corrections_become_alternatives_of_the_misspelt_word():
     from videos.search.query import correctable_words, with_alternatives
 
     parsed = parse_query('learaing "sour dough" pyth')
-    assert correctable_words(parsed) == ["learaing"]
+    assert correctable_words(parsed) == ["learaing", "pyth"]
     fixed = with_alternatives(parsed, {"learaing": ["learning", "leaning"]})
     assert to_tsquery_text(fixed) == (
         "('learaing' | 'learning' | 'leaning') & ('sour' <-> 'dough') & 'pyth':*"
