@@ -5,7 +5,7 @@
 Corpus: the YouTube emulator's deterministic generator (youtube_emulator.dataset), N videos
 (default 100,000; --quick 2,000), their transcripts chunked by videos.services.chunk_segments
 (~24 chunks a video), loaded in popularity order into its own database (BENCH_DATABASE_URL,
-default tubeindex_bench) and into an FTS5 file under .data/bench/. The corpus is reused when
+default tubeindex_bench_N) and into an FTS5 file under .data/bench/. The corpus is reused when
 it is already there with the same size; --rebuild reloads it.
 
 Queries: a fixed mix of 200 (--quick: 70), equal shares of rare word, common word, two-word
@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +50,8 @@ from bench._common import (
 )
 
 KINDS = ("rare", "common", "phrase", "prefix", "typo", "filtered", "video_search")
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/tubeindex_bench"
+# One database per corpus size, so a --quick run never replaces the large corpus.
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/tubeindex_bench_{videos}"
 HOT_SHARE = 0.125  # SEARCH-NOTES.md: hot tier = top ~12.5 % of videos by popularity
 PAGE = 20
 STOP = {"the", "and", "to", "i", "you", "a", "it", "that", "of", "is", "in", "we", "this", "so"}
@@ -308,20 +310,23 @@ def make_queries(per_kind: int, seed: int = 7) -> list[tuple[str, str, dict]]:
 
     rng = random.Random(seed)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT word, ndoc FROM ts_stat($$SELECT search_vector FROM videos_transcriptchunk "
-            "WHERE id % 50 = 0$$) ORDER BY ndoc DESC"
-        )
-        stats = [(w, n) for w, n in cursor.fetchall() if w.isalpha() and len(w) > 3]
+        cursor.execute("SELECT text FROM videos_transcriptchunk WHERE id % 97 = 0")
+        texts = [r[0] for r in cursor.fetchall()]
         cursor.execute("SELECT title FROM videos_channel ORDER BY id")
         channels = [r[0] for r in cursor.fetchall()]
-        cursor.execute(
-            "SELECT text FROM videos_transcriptchunk WHERE id %% 997 = 0 LIMIT %s", [per_kind * 4]
-        )
-        texts = [r[0] for r in cursor.fetchall()]
-    common = [w for w, _ in stats[:40]]
-    rare = [w for w, n in stats if n <= 2][: per_kind * 20] or [w for w, _ in stats[-50:]]
-    mid = [w for w, _ in stats[40:200]]
+        cursor.execute("SELECT title FROM videos_video WHERE id % 101 = 0 ORDER BY id")
+        titles = [r[0] for r in cursor.fetchall()]
+    # Words as people type them (not stemmed lexemes), ranked by how many chunks say them.
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update({w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3})
+    ranked = [w for w, _ in df.most_common() if w not in STOP]
+    common = ranked[:40]
+    mid = ranked[40:200]
+    rare = sorted(w for w, n in df.items() if n == 1 and len(w) > 6)
+    title_words = sorted(
+        {w for t in titles for w in re.findall(r"[a-z]+", t.lower()) if len(w) > 5}
+    )
     queries: list[tuple[str, str, dict]] = []
     for _i in range(per_kind):
         queries.append(("rare", rng.choice(rare), {}))
@@ -332,7 +337,8 @@ def make_queries(per_kind: int, seed: int = 7) -> list[tuple[str, str, dict]]:
         queries.append(("phrase", '"' + " ".join(words[at : at + 2]) + '"', {}))
         word = rng.choice(common + mid)
         queries.append(("prefix", word[: rng.choice((3, 4))], {}))
-        queries.append(("typo", _misspell(rng.choice(channels), rng), {}))
+        source = rng.choice(channels) if rng.random() < 0.5 else rng.choice(title_words)
+        queries.append(("typo", _misspell(source, rng), {}))
         filters = rng.choice(
             [
                 {"channel": rng.choice(channels)},
@@ -347,9 +353,11 @@ def make_queries(per_kind: int, seed: int = 7) -> list[tuple[str, str, dict]]:
 
 
 def _misspell(name: str, rng: random.Random) -> str:
-    word = max(name.split(), key=len).lower()
+    """One letter of the name's longest word replaced by another."""
+    word = max(re.findall(r"[a-z]+", name.lower()), key=len)
     at = rng.randrange(1, len(word) - 1) if len(word) > 3 else 1
-    return word[:at] + rng.choice("aeiouxz") + word[at + 1 :]
+    letter = rng.choice([c for c in "aeiouxz" if c != word[at]])
+    return word[:at] + letter + word[at + 1 :]
 
 
 def selector_call(q: str, filters: dict):
@@ -503,7 +511,7 @@ def main() -> None:
     args = parser.parse_args()
     n_videos = args.videos or (2_000 if args.quick else 100_000)
     per_kind = 10 if args.quick else 29  # 7 kinds: 70 or 203 queries
-    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB).format(videos=n_videos)
     _ensure_database(database_url)
     setup_django(database_url)
     from django.core.management import call_command
