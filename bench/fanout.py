@@ -316,6 +316,9 @@ def stop_profilers(spies: list[tuple[subprocess.Popen, Path]], top: int = 25) ->
     """Share of worker CPU samples by module area (a frame anywhere on the stack counts)."""
     import signal
 
+    if not spies:
+        return []
+
     areas = {
         "youtube_transcript_api (parse)": "youtube_transcript_api/_transcripts.py",
         "requests/urllib3/http.client": "urllib3/",

@@ -456,7 +456,9 @@ def _record(
     """Store the transcript (or why there is none) and the job's outcome in one transaction,
     then settle the video in Redis; the last one to settle queues finish_job."""
     with transaction.atomic():
-        pk = Video.objects.filter(youtube_id=video_id).values_list("pk", flat=True).first()
+        # Claim the outcome first: nothing pending (cancelled, or a duplicate delivery already
+        # recorded it) means nothing to write. One statement resolves the video and claims.
+        pk = _claim_outcome(job_id, video_id, outcome, reason, attempt)
         if pk is None:
             return None
         if result is not None:
@@ -468,19 +470,30 @@ def _record(
             )
         elif transcript is not None:
             transcript_mark(video_id=pk, status=transcript, error=reason)
-        changed = JobVideo.objects.filter(
-            job_id=job_id, video_id=pk, outcome=Outcome.PENDING
-        ).update(
-            outcome=outcome,
-            reason=reason[:1000],
-            attempts=attempt + 1,
-            updated_at=timezone.now(),
-        )
     if result is not None:
         _search_index([pk])
-    if changed:
-        _settle(job_id, video_id, outcome)
-    return outcome if changed else None
+    _settle(job_id, video_id, outcome)
+    return outcome
+
+
+_CLAIM_SQL = f"""
+    UPDATE {JobVideo._meta.db_table} AS jv
+       SET outcome = %s, reason = %s, attempts = %s, updated_at = now()
+      FROM {Video._meta.db_table} AS v
+     WHERE v.youtube_id = %s AND jv.video_id = v.id AND jv.job_id = %s AND jv.outcome = %s
+ RETURNING v.id
+"""  # noqa: S608 (table names from our models, values as parameters)
+
+
+def _claim_outcome(job_id: int, video_id: str, outcome: str, reason: str, attempt: int):
+    """Raw SQL on purpose: this runs once per video, and the ORM's compile step cost as much
+    as the two queries it replaces (video lookup + conditional update)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM_SQL, [outcome, reason[:1000], attempt + 1, video_id, job_id, Outcome.PENDING]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _search_index(pks: list[int]) -> None:
