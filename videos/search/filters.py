@@ -29,6 +29,8 @@ class FilterSql:
     clauses: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
     impossible: bool = False
+    # A channel, topic or playlist: few videos, so reading their chunks beats the text index.
+    selective: bool = False
 
     def where(self, prefix: str = " AND ") -> str:
         return "".join(f"{prefix}{c}" for c in self.clauses)
@@ -98,6 +100,7 @@ def _names(sql: FilterSql, filters: SearchFilters) -> None:
     from indexing.models import Topic
     from playlists.models import PlaylistItem
 
+    sql.selective = bool(filters.channel or filters.topic or filters.playlist)
     if filters.channel:
         ids = resolve_channel_ids(filters.channel)
         sql.impossible |= not ids

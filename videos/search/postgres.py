@@ -44,6 +44,13 @@ RECENCY = "0.1 * exp(-greatest(extract(epoch FROM now() - coalesce(v.published_a
 RECENCY += " / 31557600.0)"
 
 
+# The query, as a one-row CTE every part joins with; no row when only stop words are left
+# (e.g. "these"), so no index or chunk is read at all for such a query.
+Q_CTE = (
+    f"SELECT q FROM (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q) AS parsed WHERE numnode(q) > 0"
+)
+
+
 def cap_for(offset: int, limit: int) -> int:
     """Deeper pages rank more matches, so paging never stops at a fixed number."""
     return min(max(CAP, (offset + limit) * 10), MAX_CAP)
@@ -130,10 +137,14 @@ class PostgresBackend:
         params: list[object] = [to_tsquery_text(query)]
         where = filters.where()
         chunk_filter = ""
-        if filters.clauses:
+        if filters.selective:
             chunk_filter = (
                 f" AND c.video_id IN (SELECT v.id FROM {VIDEO_TABLE} v WHERE TRUE{where})"
             )
+        elif filters.clauses:
+            # Broad filters (dates, duration, language, transcript): a per-row check after the
+            # text index, which the planner cannot turn into reading every filtered chunk.
+            chunk_filter = f" AND (SELECT TRUE FROM {VIDEO_TABLE} v WHERE v.id = c.video_id{where})"
         excl_chunk, excl_chunk_params = self._excluded_sql(query, "c.search_vector")
         excl_video, excl_video_params = self._excluded_sql(query, "v.search_vector")
         meta = (
@@ -169,7 +180,7 @@ class PostgresBackend:
             bar_params = [offset + limit - 1]
             total = "(SELECT count(*) FROM candidates)"
         sql = f"""
-            WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q),
+            WITH q AS ({Q_CTE}),
             {meta}, {chunk}, {fuzzy_cte},
             scored AS (
                 SELECT id, CASE
@@ -234,7 +245,7 @@ class PostgresBackend:
         those matching (fast exactly because matches are common)."""
         excl_video, excl_params = self._excluded_sql(query, "v.search_vector")
         sql = f"""
-            WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q)
+            WITH q AS ({Q_CTE})
             SELECT v.id, {RECENCY} FROM {VIDEO_TABLE} v, q
             WHERE (v.search_vector @@ q.q OR EXISTS (
                 SELECT 1 FROM {CHUNK_TABLE} c WHERE c.video_id = v.id AND c.search_vector @@ q.q))
@@ -276,7 +287,7 @@ class PostgresBackend:
             return {}
         excl, excl_params = self._excluded_sql(query, "c.search_vector")
         sql = f"""
-            WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q)
+            WITH q AS ({Q_CTE})
             SELECT s.video_id, v.youtube_id, s.start,
                 ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s)
             FROM (
