@@ -39,7 +39,10 @@ def check_redis() -> dict:
 def check_celery() -> dict:
     # A throwaway app on the current broker URL: the project app's producer pool would keep
     # retrying a broker that went away instead of answering "down" within a second.
-    probe = Celery("healthz", broker=settings.CELERY_BROKER_URL, set_as_current=False)
+    probe = Celery("healthz", set_as_current=False)
+    # Celery prefers the CELERY_BROKER_URL environment variable over broker_url, which would
+    # ping whatever broker the environment names; the read/write URLs are taken as given.
+    probe.conf.broker_write_url = probe.conf.broker_read_url = settings.CELERY_BROKER_URL
     probe.conf.broker_connection_retry = False
     probe.conf.broker_connection_timeout = 1
     try:
