@@ -37,6 +37,7 @@ from videos.search.types import Moment, RawHit, RawPage, moment_url
 CAP = 1000
 MAX_CAP = 50_000
 FUZZY_CHANNEL_VIDEOS = 200
+TYPO_PASS_BELOW = 20
 MIN_FUZZY_LENGTH = 4
 START, STOP = "\x02", "\x03"
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=2"
@@ -101,11 +102,12 @@ class PostgresBackend:
     def _ranked(
         self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int, by_date: bool
     ) -> tuple[ParsedQuery, list[tuple[int, float]], int, bool]:
-        """Exact matches; when they do not fill the page, again with typo tolerance: misspelt
-        words also match the title words closest to them, and channel names are compared."""
+        """Exact matches; when there are few, again with typo tolerance: misspelt words also
+        match the title words closest to them, and channel names are compared. The decision
+        depends on the query only, never on the page, so every page comes from one ranking."""
         rows, total, exact = self._matches(query, filters, offset, limit, by_date=by_date)
         if (
-            total >= offset + limit
+            total >= TYPO_PASS_BELOW
             or len(query.plain_text()) < MIN_FUZZY_LENGTH
             or not trigram.available()
         ):

@@ -260,3 +260,14 @@ def test_filters_alone_list_matching_videos_newest_first():
     add_video("chanA000002", channel="Baker Street", published=datetime(2025, 1, 1, tzinfo=UTC))
     add_video("chanB000001", channel="Other Place")
     assert ids("channel:baker") == ["chanA000002", "chanA000001"]
+
+
+def test_pages_of_a_query_come_from_one_ranking_even_near_the_typo_threshold():
+    for i in range(25):
+        add_video(f"kite{i:07d}", title=f"Kite flying {i}", said=[(0, "kite")])
+    add_video("kitesurf001", title="Kitesurfing")  # a look-alike title word
+    first = video_search(q="kite ", page=1, page_size=20)
+    second = video_search(q="kite ", page=2, page_size=20)
+    seen = [h.video.youtube_id for h in first.hits + second.hits]
+    assert len(seen) == len(set(seen)) == 25
+    assert first.total == second.total == 25
