@@ -169,7 +169,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = strict_int("CELERY_TASK_SOFT_TIME_LIMIT", default=
 CELERY_TASK_TIME_LIMIT = strict_int("CELERY_TASK_TIME_LIMIT", default=360, minimum=1)
 # With acks_late an unacknowledged message returns to the queue after this long; it must exceed
 # the longest task (hard limit) or a slow task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # kombu's Redis channel pool defaults to 10 connections and raises (not waits) beyond: at
+    # gevent -c 100 concurrent acks hit "MaxConnectionsError" and a message was lost until the
+    # sweeper re-queued it (docs/BENCHMARKS.md, fan-out).
+    "max_connections": strict_int("CELERY_BROKER_MAX_CONNECTIONS", 500, minimum=10),
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # On gevent keep prefetch >= 2: with 1, the green loop refills only every 2 s (YOUTUBE-NOTES.md).
 CELERY_WORKER_PREFETCH_MULTIPLIER = strict_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 4, minimum=2)
