@@ -112,7 +112,11 @@ class PostgresBackend:
             or not trigram.available()
         ):
             return query, rows, total, exact
-        fixes = trigram.corrections(correctable_words(query, MIN_FUZZY_LENGTH))
+        fixes, channel = trigram.corrections(
+            correctable_words(query, MIN_FUZZY_LENGTH), query.plain_text()
+        )
+        if not fixes and not channel:
+            return query, rows, total, exact  # nothing close: the exact answer stands
         query = with_alternatives(query, fixes)
         rows, total, exact = self._matches(
             query, filters, offset, limit, by_date=by_date, fuzzy=True

@@ -56,20 +56,28 @@ def closest_channels(name: str, limit: int = 5) -> list[int]:
 WORD_SIMILARITY = 0.35
 
 
-def corrections(words: list[str], per_word: int = 3) -> dict[str, list[str]]:
-    """Title and channel-name words close to each of `words`, for words no title contains."""
-    if not words:
-        return {}
+def corrections(
+    words: list[str], text: str, per_word: int = 3
+) -> tuple[dict[str, list[str]], bool]:
+    """Title and channel-name words close to each of `words` (for words no title contains),
+    and whether any channel name is close to `text`: one round trip."""
+    table = Channel._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT q.word, t.term FROM unnest(%s::text[]) AS q(word), LATERAL ("
             " SELECT term FROM videos_searchterm WHERE term %% q.word"
             " AND similarity(term, q.word) >= %s"
-            " ORDER BY similarity(term, q.word) DESC, term LIMIT %s) t",
-            [words, WORD_SIMILARITY, per_word],
+            " ORDER BY similarity(term, q.word) DESC, term LIMIT %s) t"
+            f" UNION ALL SELECT NULL, NULL WHERE EXISTS (SELECT 1 FROM {table}"
+            " WHERE word_similarity(%s, title) >= %s)",
+            [words, WORD_SIMILARITY, per_word, text, CHANNEL_SIMILARITY],
         )
         found: dict[str, list[str]] = {}
+        channel = False
         for word, term in cursor.fetchall():
-            found.setdefault(word, []).append(term)
+            if word is None:
+                channel = True
+            else:
+                found.setdefault(word, []).append(term)
     # A word that titles contain as it is is not a typo: leave it alone.
-    return {word: terms for word, terms in found.items() if word not in terms}
+    return {word: terms for word, terms in found.items() if word not in terms}, channel
