@@ -102,6 +102,15 @@ class Video(models.Model):
         return f"{self.url}&t={int(seconds)}s"
 
     @property
+    def duration_display(self) -> str:
+        """975 -> "16:15", 4638 -> "1:17:18", as YouTube shows durations."""
+        if self.duration_seconds is None:
+            return ""
+        hours, rest = divmod(self.duration_seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+    @property
     def thumbnail_url(self) -> str:
         for size in ("medium", "high", "default"):
             if url := (self.thumbnails.get(size) or {}).get("url"):

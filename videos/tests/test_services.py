@@ -158,3 +158,12 @@ def test_marking_no_transcript_records_the_reason_and_clears_chunks():
     transcript = Transcript.objects.get(video_id=video_id)
     assert transcript.status == "disabled" and "disabled" in transcript.error
     assert not TranscriptChunk.objects.filter(video_id=video_id).exists()
+
+
+def test_durations_display_as_youtube_shows_them():
+    from videos.models import Video
+
+    assert Video(duration_seconds=975).duration_display == "16:15"
+    assert Video(duration_seconds=4638).duration_display == "1:17:18"
+    assert Video(duration_seconds=5).duration_display == "0:05"
+    assert Video(duration_seconds=None).duration_display == ""
