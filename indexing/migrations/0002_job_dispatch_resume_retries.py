@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indexing', '0001_initial'),
-        ('videos', '0002_search'),
+        ("indexing", "0001_initial"),
+        ("videos", "0002_search"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indexjob',
-            name='dispatched_at',
+            model_name="indexjob",
+            name="dispatched_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='indexjob',
-            name='resume_at',
+            model_name="indexjob",
+            name="resume_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='indexjob',
-            name='retries',
+            model_name="indexjob",
+            name="retries",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddIndex(
-            model_name='jobvideo',
-            index=models.Index(fields=['job', 'outcome'], name='jobvideo_job_outcome_idx'),
+            model_name="jobvideo",
+            index=models.Index(fields=["job", "outcome"], name="jobvideo_job_outcome_idx"),
         ),
     ]
