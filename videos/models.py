@@ -153,6 +153,12 @@ class TranscriptChunk(models.Model):
     start = models.FloatField(help_text="seconds from the start of the video")
     duration = models.FloatField()
     text = models.TextField()
+    # Where each caption line of the chunk starts: in seconds, and as a character offset into
+    # `text`. A match is then placed at the second its line is said, not at the chunk's start.
+    segment_starts = ArrayField(models.FloatField(), default=list, db_default=[], blank=True)
+    segment_offsets = ArrayField(
+        models.PositiveIntegerField(), default=list, db_default=[], blank=True
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("text", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),

@@ -124,30 +124,50 @@ class Chunk:
     start: float
     duration: float
     text: str
+    segment_starts: tuple[float, ...] = ()
+    segment_offsets: tuple[int, ...] = ()
 
 
 def chunk_segments(segments: Iterable[Segment], *, seconds: float = CHUNK_SECONDS) -> list[Chunk]:
     """Group caption lines into chunks of about `seconds`, each starting at its first line.
 
     A chunk closes at the first line that would take it past `seconds`, so no line is split and
-    each chunk's start is a moment someone can jump to.
+    each chunk's start is a moment someone can jump to. Each chunk keeps where its lines start
+    (second and character offset), so a match inside it can be placed at its own line.
     """
     chunks: list[Chunk] = []
     texts: list[str] = []
-    start = end = 0.0
+    starts: list[float] = []
+    offsets: list[int] = []
+    length = 0
+    end = 0.0
+
+    def close() -> None:
+        chunks.append(
+            Chunk(
+                len(chunks),
+                starts[0],
+                round(end - starts[0], 3),
+                " ".join(texts),
+                tuple(starts),
+                tuple(offsets),
+            )
+        )
+
     for segment in segments:
         text = " ".join(segment.text.replace("\x00", "").split())
         if not text:
             continue
-        if texts and segment.start + segment.duration - start > seconds:
-            chunks.append(Chunk(len(chunks), start, round(end - start, 3), " ".join(texts)))
-            texts = []
-        if not texts:
-            start = segment.start
+        if texts and segment.start + segment.duration - starts[0] > seconds:
+            close()
+            texts, starts, offsets, length = [], [], [], 0
+        offsets.append(length + (1 if texts else 0))
+        length = offsets[-1] + len(text)
+        starts.append(segment.start)
         texts.append(text)
         end = max(end, segment.start + segment.duration)
     if texts:
-        chunks.append(Chunk(len(chunks), start, round(end - start, 3), " ".join(texts)))
+        close()
     return chunks
 
 
@@ -179,7 +199,8 @@ def transcript_save(
         cursor.execute(f"DELETE FROM {table} WHERE video_id = %s", [video_id])  # noqa: S608
         raw = cursor.cursor
         with raw.copy(
-            f"COPY {table} (transcript_id, video_id, position, start, duration, text) FROM STDIN"
+            f"COPY {table} (transcript_id, video_id, position, start, duration, text,"
+            " segment_starts, segment_offsets) FROM STDIN"
         ) as copy:
             for chunk in chunks:
                 copy.write_row(
@@ -190,6 +211,8 @@ def transcript_save(
                         chunk.start,
                         chunk.duration,
                         chunk.text,
+                        [float(s) for s in chunk.segment_starts],
+                        list(chunk.segment_offsets),
                     )
                 )
     bump_version_on_commit()

@@ -22,6 +22,12 @@ def database_url() -> str:
     return f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _first_index(chunk: TranscriptChunk, video: Video) -> int:
+    """Index, in the whole transcript, of the chunk's first caption line."""
+    earlier = TranscriptChunk.objects.filter(video=video, position__lt=chunk.position)
+    return sum(len(c.segment_starts) for c in earlier)
+
+
 def test_sign_in_index_a_playlist_and_find_a_moment(page, live_server, yt):
     env = worker_env(
         database_url=database_url(), redis_url=django_settings.REDIS_URL, base_url=yt.base_url
@@ -58,9 +64,11 @@ def test_sign_in_index_a_playlist_and_find_a_moment(page, live_server, yt):
     assert first.locator("mark").count() >= 1  # the phrase is highlighted
     moment = first.locator("a[href*='youtube.com/watch']").first
     href = moment.get_attribute("href")
+    # The moment is the second the phrase's caption line starts, not its chunk's start.
     chunk = TranscriptChunk.objects.filter(video=video, text__icontains=signature.codeword).get()
-    assert href == f"https://www.youtube.com/watch?v={video.youtube_id}&t={int(chunk.start)}s"
-    assert chunk.start <= signature.start < chunk.start + chunk.duration + 1
+    said_at = chunk.segment_starts[signature.segment_index - _first_index(chunk, video)]
+    assert href == f"https://www.youtube.com/watch?v={video.youtube_id}&t={int(said_at)}s"
+    assert int(said_at) == int(signature.start)
 
     # The same videos are in the API.
     body = page.request.get(f"{live_server.url}/api/videos/{video.youtube_id}/").json()

@@ -25,6 +25,7 @@ from django.db import connection
 from videos.models import SEARCH_CONFIG
 from videos.search import trigram
 from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
+from videos.search.moments import match_offset, moment_start
 from videos.search.query import (
     ParsedQuery,
     correctable_words,
@@ -294,10 +295,11 @@ class PostgresBackend:
         excl, excl_params = self._excluded_sql(query, "c.search_vector")
         sql = f"""
             WITH q AS ({Q_CTE})
-            SELECT s.video_id, v.youtube_id, s.start,
+            SELECT s.video_id, v.youtube_id, s.start, s.text, s.segment_starts, s.segment_offsets,
                 ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s)
             FROM (
-                SELECT c.video_id, c.start, c.text, row_number() OVER (
+                SELECT c.video_id, c.start, c.text, c.segment_starts, c.segment_offsets,
+                    row_number() OVER (
                     PARTITION BY c.video_id
                     ORDER BY ts_rank_cd(c.search_vector, q.q) DESC, c.position) AS rn
                 FROM {CHUNK_TABLE} c, q
@@ -310,7 +312,10 @@ class PostgresBackend:
         found: dict[int, list[Moment]] = {}
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for video_id, youtube_id, start, headline in cursor.fetchall():
+            for row in cursor.fetchall():
+                video_id, youtube_id, chunk_start, text, starts, offsets, headline = row
+                offset = match_offset(text, headline, START, STOP)
+                start = moment_start(chunk_start, offset, starts, offsets)
                 found.setdefault(video_id, []).append(
                     Moment(start, moment_url(youtube_id, start), snippet_html(headline))
                 )
