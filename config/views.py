@@ -44,6 +44,9 @@ class ApiRootView(APIView):
     def get(self, request, format=None):
         links = {
             "videos": reverse("video-list", request=request, format=format),
+            "search": reverse("search-api", request=request, format=format),
+            "playlists": reverse("playlist-list-api", request=request, format=format),
+            "jobs": reverse("job-list-api", request=request, format=format),
             "schema": reverse("schema", request=request, format=format),
             "docs": reverse("api-docs", request=request, format=format),
         }
