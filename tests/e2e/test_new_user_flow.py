@@ -49,6 +49,9 @@ def test_sign_in_index_a_playlist_and_find_a_moment(page, live_server, yt):
         page.wait_for_selector("text=Done", timeout=120_000)
         progress = page.get_attribute("[role=progressbar]", "aria-valuenow")
         assert progress == "100"
+        # The finished partial swaps Cancel for Re-index without a reload.
+        assert page.locator("button", has_text="Re-index").count() == 1
+        assert page.locator("button", has_text="Cancel").count() == 0
 
     job = IndexJob.objects.get()
     assert job.status == IndexJob.Status.DONE
