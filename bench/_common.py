@@ -45,6 +45,32 @@ def setup_django(database_url: str | None = None) -> None:
     django.setup()
 
 
+def prepare_database(name: str) -> str:
+    """Create (if needed) and migrate database `name` on DATABASE_URL's server; its URL.
+
+    Benchmarks run on their own database so they never touch anyone's data.
+    """
+    import subprocess
+
+    import environ
+
+    base = environ.Env.db_url_config(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tubeindex")
+    )
+    host, port, user = base["HOST"] or "127.0.0.1", base["PORT"] or 5432, base["USER"] or "postgres"
+    url = f"postgres://{user}@{host}:{port}/{name}"
+    subprocess.run(
+        ["createdb", "-h", str(host), "-p", str(port), "-U", user, name],
+        capture_output=True,
+        check=False,
+    )
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"], env=env, check=True
+    )
+    return url
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100) of values; nan for no values."""
     if not values:

@@ -10,8 +10,6 @@ db of REDIS_URL under its own key prefix, which it deletes afterwards.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -19,31 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import base_parser, print_table, ratio, setup_django, summarize_ms, write_json
+from bench._common import (
+    base_parser,
+    prepare_database,
+    print_table,
+    ratio,
+    setup_django,
+    summarize_ms,
+    write_json,
+)
 
 BENCH_DB = "tubeindex_bench_keypool"
 PREFIX = "bench:keypool"
-
-
-def prepare_database() -> str:
-    import environ
-
-    base = environ.Env.db_url_config(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tubeindex")
-    )
-    host, port, user = base["HOST"] or "127.0.0.1", base["PORT"] or 5432, base["USER"] or "postgres"
-    url = f"postgres://{user}@{host}:{port}/{BENCH_DB}"
-    subprocess.run(
-        ["createdb", "-h", str(host), "-p", str(port), "-U", user, BENCH_DB],
-        capture_output=True,
-        check=False,
-    )
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, str(root / "manage.py"), "migrate", "-v", "0"], env=env, check=True
-    )
-    return url
 
 
 def run(op: Callable[[], object], threads: int, ops: int) -> dict:
@@ -121,7 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     ops = args.ops or (4_000 if args.quick else 40_000)
 
-    setup_django(prepare_database())
+    setup_django(prepare_database(BENCH_DB))
     from django.conf import settings
     from django_redis import get_redis_connection
 

@@ -9,15 +9,21 @@ migrated on the fly, so it never touches your data.
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import base_parser, print_table, ratio, setup_django, stopwatch, write_json
+from bench._common import (
+    base_parser,
+    prepare_database,
+    print_table,
+    ratio,
+    setup_django,
+    stopwatch,
+    write_json,
+)
 
 BENCH_DB = "tubeindex_bench_upsert"
 
@@ -85,27 +91,6 @@ def reset_tables() -> None:
         cursor.execute("TRUNCATE videos_video, videos_channel RESTART IDENTITY CASCADE")
 
 
-def prepare_database() -> str:
-    import environ
-
-    base = environ.Env.db_url_config(
-        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tubeindex")
-    )
-    host, port, user = base["HOST"] or "127.0.0.1", base["PORT"] or 5432, base["USER"] or "postgres"
-    url = f"postgres://{user}@{host}:{port}/{BENCH_DB}"
-    subprocess.run(
-        ["createdb", "-h", str(host), "-p", str(port), "-U", user, BENCH_DB],
-        capture_output=True,
-        check=False,
-    )
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, str(root / "manage.py"), "migrate", "-v", "0"], env=env, check=True
-    )
-    return url
-
-
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--videos", type=int, default=None)
@@ -114,7 +99,7 @@ def main() -> None:
     n = args.videos or (2_000 if args.quick else 20_000)
     n_baseline = min(n, 1_000 if args.quick else 2_000)
 
-    setup_django(prepare_database())
+    setup_django(prepare_database(BENCH_DB))
     videos = make_videos(n)
 
     results = []
