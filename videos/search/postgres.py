@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -64,6 +65,15 @@ def snippet_html(headline: str) -> str:
     return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
 
 
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    rows: list[tuple[int, float]]
+    total: int
+    exact: bool
+    fixes: dict[str, list[str]]  # misspelt word -> close title words (with typo_check)
+    channel: bool  # a channel name is close to the query (with typo_check)
+
+
 class PostgresBackend:
     name = "postgres"
 
@@ -105,24 +115,17 @@ class PostgresBackend:
     ) -> tuple[ParsedQuery, list[tuple[int, float]], int, bool]:
         """Exact matches; when there are few, again with typo tolerance: misspelt words also
         match the title words closest to them, and channel names are compared. The decision
-        depends on the query only, never on the page, so every page comes from one ranking."""
-        rows, total, exact = self._matches(query, filters, offset, limit, by_date=by_date)
-        if (
-            total >= TYPO_PASS_BELOW
-            or len(query.plain_text()) < MIN_FUZZY_LENGTH
-            or not trigram.available()
-        ):
-            return query, rows, total, exact
-        fixes, channel = trigram.corrections(
-            correctable_words(query, MIN_FUZZY_LENGTH), query.plain_text()
-        )
-        if not fixes and not channel:
-            return query, rows, total, exact  # nothing close: the exact answer stands
-        query = with_alternatives(query, fixes)
-        rows, total, exact = self._matches(
-            query, filters, offset, limit, by_date=by_date, fuzzy=True
-        )
-        return query, rows, total, exact
+        depends on the query only, never on the page, so every page comes from one ranking.
+        Whether anything is close is asked in the same round trip as the exact matches."""
+        check = len(query.plain_text()) >= MIN_FUZZY_LENGTH and trigram.available()
+        found = self._matches(query, filters, offset, limit, by_date=by_date, typo_check=check)
+        if found.total >= TYPO_PASS_BELOW or not check:
+            return query, found.rows, found.total, found.exact
+        if not found.fixes and not found.channel:
+            return query, found.rows, found.total, found.exact  # nothing close: it stands
+        query = with_alternatives(query, found.fixes)
+        found = self._matches(query, filters, offset, limit, by_date=by_date, fuzzy=True)
+        return query, found.rows, found.total, found.exact
 
     def _excluded_sql(self, query: ParsedQuery, column: str) -> tuple[str, list[object]]:
         excluded = excluded_tsquery_text(query)
@@ -139,7 +142,10 @@ class PostgresBackend:
         *,
         by_date: bool,
         fuzzy: bool = False,
-    ) -> tuple[list[tuple[int, float]], int, bool]:
+        typo_check: bool = False,
+    ) -> _Matches:
+        """One page of ranked videos, the total and, with `typo_check`, the corrections a typo
+        pass would use: one statement, one round trip, one row whatever the page holds."""
         cap = cap_for(offset, limit)
         params: list[object] = [to_tsquery_text(query)]
         where = filters.where()
@@ -154,9 +160,11 @@ class PostgresBackend:
             chunk_filter = f" AND (SELECT TRUE FROM {VIDEO_TABLE} v WHERE v.id = c.video_id{where})"
         excl_chunk, excl_chunk_params = self._excluded_sql(query, "c.search_vector")
         excl_video, excl_video_params = self._excluded_sql(query, "v.search_vector")
+        # The metadata match reads the video row anyway: its date comes along, so only videos
+        # found through their transcript alone are looked up again for the recency boost.
         meta = (
-            f"meta AS (SELECT v.id, v.search_vector AS sv FROM {VIDEO_TABLE} v, q "
-            f"WHERE v.search_vector @@ q.q{where} LIMIT %s)"
+            f"meta AS (SELECT v.id, v.search_vector AS sv, v.published_at AS pub "
+            f"FROM {VIDEO_TABLE} v, q WHERE v.search_vector @@ q.q{where} LIMIT %s)"
         )
         params += [*filters.params, cap]
         tiers = []
@@ -170,22 +178,32 @@ class PostgresBackend:
         params.append(cap)
         fuzzy_cte, fuzzy_params = self._fuzzy_sql(query, filters, enabled=fuzzy)
         params += fuzzy_params
-        order = (
-            "v.published_at DESC NULLS LAST, v.id DESC"
-            if by_date
-            else "score DESC, v.published_at DESC NULLS LAST, v.id DESC"
-        )
+        order = "r.pub DESC NULLS LAST, r.id DESC"
+        if not by_date:
+            order = f"r.score DESC, {order}"
         # Recency adds at most 0.1, so a candidate whose base score is more than 0.1 below the
-        # last base score of the page can never reach it: only the rest are joined to videos
-        # (exact, and most of the work for common words). Not with exclusions or by date.
-        bar, bar_params, total = "-1", [], "count(*) OVER ()"
+        # last base score of the page can never reach it: only the rest are scored with their
+        # date (exact, and most of the work for common words). Not with exclusions or by date.
+        bar, bar_params = "-1", []
         if not by_date and not excl_video:
             bar = (
                 "coalesce((SELECT base FROM candidates ORDER BY base DESC OFFSET %s LIMIT 1),"
                 " -1e9) - 0.1"
             )
             bar_params = [offset + limit - 1]
-            total = "(SELECT count(*) FROM candidates)"
+        excluded = ""
+        if excl_video:
+            excluded = f" AND EXISTS (SELECT FROM {VIDEO_TABLE} v WHERE v.id = c.id{excl_video})"
+        total = "(SELECT count(*) FROM ranked)" if excluded else "(SELECT count(*) FROM candidates)"
+        typo_sql, typo_params = "NULL::text[], NULL::boolean", []
+        if typo_check:
+            # CASE runs these subqueries only when the exact matches are few.
+            fixes, channel, typo_params = trigram.corrections_sql(
+                correctable_words(query, MIN_FUZZY_LENGTH), query.plain_text()
+            )
+            few = f"(SELECT n FROM counted) < {TYPO_PASS_BELOW}"
+            typo_sql = f"CASE WHEN {few} THEN {fixes} END, CASE WHEN {few} THEN {channel} END"
+        recency = RECENCY.replace("v.published_at", "p.pub")
         sql = f"""
             WITH q AS ({Q_CTE}),
             {meta}, {chunk}, {fuzzy_cte},
@@ -195,53 +213,66 @@ class PostgresBackend:
                     WHEN ts_filter(sv, '{{b}}') @@ q.q THEN 2
                     WHEN ts_filter(sv, '{{c}}') @@ q.q THEN 1
                     ELSE 0.5 END AS tier,
-                    ts_rank('{{0.1, 0.2, 0.4, 1.0}}', sv, q.q, 32) AS mr, 0.0 AS cr
+                    ts_rank('{{0.1, 0.2, 0.4, 1.0}}', sv, q.q, 32) AS mr, 0.0 AS cr,
+                    pub, TRUE AS has_row
                 FROM meta, q
                 UNION ALL
-                SELECT video_id, 0, 0, max(ts_rank_cd(sv, q.q, 32)) FROM chunk, q GROUP BY video_id
+                SELECT video_id, 0, 0, max(ts_rank_cd(sv, q.q, 32)), NULL, FALSE
+                FROM chunk, q GROUP BY video_id
                 UNION ALL
-                SELECT id, tier, 0, 0 FROM fuzzy
+                SELECT id, tier, 0, 0, pub, TRUE FROM fuzzy
             ),
             candidates AS (
-                SELECT id, max(tier) + 0.45 * max(mr) + 0.45 * max(cr) AS base
+                SELECT id, max(tier) + 0.45 * max(mr) + 0.45 * max(cr) AS base,
+                    max(pub) AS pub, bool_or(has_row) AS has_row
                 FROM scored GROUP BY id
             ),
-            bar AS (SELECT {bar} AS base)
-            SELECT v.id, c.base + {RECENCY} AS score,
-                {total} AS total,
-                (SELECT count(*) FROM meta) AS meta_n,
-                (SELECT count(*) FROM chunk) AS chunk_n
-            FROM candidates c JOIN {VIDEO_TABLE} v ON v.id = c.id, bar
-            WHERE c.base >= bar.base{excl_video}
-            ORDER BY {order}
-            LIMIT %s OFFSET %s
+            bar AS (SELECT {bar} AS base),
+            ranked AS (
+                SELECT c.id, c.base + {recency} AS score, p.pub
+                FROM candidates c, bar, LATERAL (SELECT CASE WHEN c.has_row THEN c.pub ELSE (
+                    SELECT v.published_at FROM {VIDEO_TABLE} v WHERE v.id = c.id) END AS pub) p
+                WHERE c.base >= bar.base{excluded}
+            ),
+            page AS (
+                SELECT r.id, r.score, row_number() OVER (ORDER BY {order}) AS n
+                FROM ranked r ORDER BY {order} LIMIT %s OFFSET %s
+            ),
+            counted AS (SELECT {total} AS n)
+            SELECT (SELECT array_agg(id ORDER BY n) FROM page),
+                (SELECT array_agg(score ORDER BY n) FROM page),
+                (SELECT n FROM counted),
+                (SELECT count(*) FROM meta), (SELECT count(*) FROM chunk),
+                {typo_sql}
         """
-        params += [*bar_params, *excl_video_params, limit, offset]
+        params += [*bar_params, *excl_video_params, limit, offset, *typo_params]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not rows:
-            # Past the end of the results (or none): the count comes from page one.
-            return [], (self._count(query, filters, cap) if offset else 0), True
-        total, meta_n, chunk_n = rows[0][2], rows[0][3], rows[0][4]
-        exact = meta_n < cap and chunk_n < cap
-        return [(r[0], r[1]) for r in rows], total, exact
-
-    def _count(self, query: ParsedQuery, filters: FilterSql, cap: int) -> int:
-        rows, total, _ = self._matches(query, filters, 0, 1, by_date=False)
-        return total if rows else 0
+            ids, scores, total, meta_n, chunk_n, fixes, channel = cursor.fetchone()
+        return _Matches(
+            rows=list(zip(ids or (), scores or (), strict=True)),
+            total=total,
+            exact=meta_n < cap and chunk_n < cap,
+            fixes=trigram.parse_fixes(fixes),
+            channel=bool(channel),
+        )
 
     def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool):
         """Videos of the channels whose names are closest to the query (channels are few)."""
         if not enabled:
-            return "fuzzy AS (SELECT NULL::bigint AS id, 0.0 AS tier WHERE FALSE)", []
+            return (
+                "fuzzy AS (SELECT NULL::bigint AS id, 0.0 AS tier, NULL::timestamptz AS pub"
+                " WHERE FALSE)",
+                [],
+            )
         text = query.plain_text()
         sql = f"""fuzzy AS (
-            SELECT v.id, 1.0 + 0.9 * ch.sim AS tier FROM (
+            SELECT v.id, 1.0 + 0.9 * ch.sim AS tier, v.pub FROM (
                 SELECT id, word_similarity(%s, title) AS sim FROM {CHANNEL_TABLE}
                 WHERE word_similarity(%s, title) >= {trigram.CHANNEL_SIMILARITY}
                 ORDER BY sim DESC LIMIT 5) ch,
-            LATERAL (SELECT v.id FROM {VIDEO_TABLE} v WHERE v.channel_id = ch.id{filters.where()}
+            LATERAL (SELECT v.id, v.published_at AS pub FROM {VIDEO_TABLE} v
+                     WHERE v.channel_id = ch.id{filters.where()}
                      LIMIT {FUZZY_CHANNEL_VIDEOS}) v)"""
         return sql, [text, text, *filters.params]
 

@@ -54,30 +54,29 @@ def closest_channels(name: str, limit: int = 5) -> list[int]:
 # similarity() of a misspelt word with the right one: "learaing"/"learning" 0.5, two swapped
 # letters in a long word ("asrtonomy") 0.43.
 WORD_SIMILARITY = 0.35
+PER_WORD = 3
 
 
-def corrections(
-    words: list[str], text: str, per_word: int = 3
-) -> tuple[dict[str, list[str]], bool]:
-    """Title and channel-name words close to each of `words` (for words no title contains),
-    and whether any channel name is close to `text`: one round trip."""
+def corrections_sql(words: list[str], text: str) -> tuple[str, str, list[object]]:
+    """SQL for title and channel-name words close to each of `words` (as "word term" pairs) and
+    for whether any channel name is close to `text`: two scalar subqueries the ranking query
+    evaluates only when it needs them, so a typo check costs no round trip of its own."""
     table = Channel._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT q.word, t.term FROM unnest(%s::text[]) AS q(word), LATERAL ("
-            " SELECT term FROM videos_searchterm WHERE term %% q.word"
-            " AND similarity(term, q.word) >= %s"
-            " ORDER BY similarity(term, q.word) DESC, term LIMIT %s) t"
-            f" UNION ALL SELECT NULL, NULL WHERE EXISTS (SELECT 1 FROM {table}"
-            " WHERE word_similarity(%s, title) >= %s)",
-            [words, WORD_SIMILARITY, per_word, text, CHANNEL_SIMILARITY],
-        )
-        found: dict[str, list[str]] = {}
-        channel = False
-        for word, term in cursor.fetchall():
-            if word is None:
-                channel = True
-            else:
-                found.setdefault(word, []).append(term)
-    # A word that titles contain as it is is not a typo: leave it alone.
-    return {word: terms for word, terms in found.items() if word not in terms}, channel
+    fixes = (
+        "(SELECT array_agg(q.word || ' ' || t.term) FROM unnest(%s::text[]) AS q(word), LATERAL ("
+        " SELECT term FROM videos_searchterm"
+        " WHERE term %% q.word AND similarity(term, q.word) >= %s"
+        " ORDER BY similarity(term, q.word) DESC, term LIMIT %s) t)"
+    )
+    channel = f"EXISTS (SELECT 1 FROM {table} WHERE word_similarity(%s, title) >= %s)"
+    return fixes, channel, [words, WORD_SIMILARITY, PER_WORD, text, CHANNEL_SIMILARITY]
+
+
+def parse_fixes(pairs: list[str] | None) -> dict[str, list[str]]:
+    """The "word term" pairs of corrections_sql as {word: [terms]}; a word that titles contain
+    as it is is not a typo, so it is left alone."""
+    found: dict[str, list[str]] = {}
+    for pair in pairs or ():
+        word, term = pair.split(" ", 1)
+        found.setdefault(word, []).append(term)
+    return {word: terms for word, terms in found.items() if word not in terms}
