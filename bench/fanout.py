@@ -32,7 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import ROOT, base_parser, print_table, ratio, write_json
 
-BENCH_DB = "tubeindex_pl_bench"
+# The bench database: the name in DATABASE_URL when set (each engineer's own), else this one.
+BENCH_DB = os.environ.get("DATABASE_URL", "/tubeindex_pl_bench").rsplit("/", 1)[-1] or (
+    "tubeindex_pl_bench"
+)
 DEMO_SIZES = (5, 50, 500, 3000, 5000)
 ALICE = "alice@example.com"
 

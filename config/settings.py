@@ -177,6 +177,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_connections": strict_int("CELERY_BROKER_MAX_CONNECTIONS", 500, minimum=10),
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The Redis backend's client pool is thread- and greenlet-safe. Without this, Celery keeps one
+# backend per thread-local, i.e. per gevent greenlet: every task built a new RedisBackend
+# (~10 % of worker CPU in bench/fanout.py) just to call its no-op process_cleanup().
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 # On gevent keep prefetch >= 2: with 1, the green loop refills only every 2 s (YOUTUBE-NOTES.md).
 CELERY_WORKER_PREFETCH_MULTIPLIER = strict_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 4, minimum=2)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
