@@ -323,7 +323,13 @@ def _fan_out(job: IndexJob, listing: Listing) -> None:
         locked.skipped = len(pks) - len(todo)
         locked.dispatched_at = timezone.now()
         locked.save(update_fields=["total", "skipped", "dispatched_at"])
-        progress.job_begin(job_id=job.pk, total=len(pks), skipped=locked.skipped, todo=len(todo))
+        progress.job_begin(
+            job_id=job.pk,
+            total=len(pks),
+            skipped=locked.skipped,
+            todo=len(todo),
+            reindex=locked.reindex,
+        )
         transaction.on_commit(lambda: _publish(job.pk, todo))
     logger.info("job %s: %d videos, %d to index", job.pk, len(pks), len(todo))
 
@@ -374,9 +380,9 @@ def video_index_run(*, video_id: str, job_id: int, attempt: int = 0) -> str | No
     `video_id` is the YouTube id: the fetch needs no database access, so a greenlet holds a
     pooled PostgreSQL connection only for the short write at the end, never during HTTP.
     """
-    if progress.is_settled(job_id=job_id, video_id=video_id):
-        return None
-    if progress.is_cancelled(job_id=job_id):
+    # One Redis round trip answers "settled already? cancelled? re-index?" for every video.
+    gate = progress.video_gate(job_id=job_id, video_id=video_id)
+    if gate.settled or gate.cancelled:
         return None
     lock_ttl = conf.get("INDEXING_VIDEO_LOCK_SECONDS")
     with held(f"video:{video_id}", ttl_seconds=lock_ttl) as mine:
@@ -385,7 +391,8 @@ def video_index_run(*, video_id: str, job_id: int, attempt: int = 0) -> str | No
             raise RetryLater(
                 2 + random.random() * 3, "video locked by another worker", counts=False
             )
-        if not _job_reindex(job_id) and _already_indexed(video_id):
+        reindex = _job_reindex(job_id) if gate.reindex is None else gate.reindex
+        if not reindex and _already_indexed(video_id):
             return _record(job_id, video_id, Outcome.INDEXED, "already indexed", attempt)
         _release_connection()
         ratelimit.acquire()
@@ -416,10 +423,18 @@ def _release_connection() -> None:
         connection.close()
 
 
+_ALREADY_INDEXED_SQL = f"""
+    SELECT 1 FROM {Transcript._meta.db_table} AS t JOIN {Video._meta.db_table} AS v
+        ON v.id = t.video_id
+     WHERE v.youtube_id = %s AND t.status = ANY(%s) LIMIT 1
+"""  # noqa: S608 (table names from our models, values as parameters)
+
+
 def _already_indexed(video_id: str) -> bool:
-    return Transcript.objects.filter(
-        video__youtube_id=video_id, status__in=SETTLED_TRANSCRIPTS
-    ).exists()
+    """Raw SQL for the same reason as _claim_outcome: it runs once per video."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ALREADY_INDEXED_SQL, [video_id, [str(s) for s in SETTLED_TRANSCRIPTS]])
+        return cursor.fetchone() is not None
 
 
 def _retry_or_fail(
@@ -623,7 +638,10 @@ def _progress_rebuild(job_id: int) -> None:
     counts = _outcome_counts(job_id)
     total = sum(counts.values())
     skipped = counts[Outcome.SKIPPED]
-    progress.job_begin(job_id=job_id, total=total, skipped=skipped, todo=total - skipped)
+    reindex = _job_reindex(job_id)
+    progress.job_begin(
+        job_id=job_id, total=total, skipped=skipped, todo=total - skipped, reindex=reindex
+    )
     settled = JobVideo.objects.filter(job_id=job_id).exclude(
         outcome__in=[Outcome.PENDING, Outcome.SKIPPED]
     )

@@ -171,32 +171,47 @@ def chunk_segments(segments: Iterable[Segment], *, seconds: float = CHUNK_SECOND
     return chunks
 
 
-@transaction.atomic
+_TRANSCRIPT_SAVE_SQL = f"""
+    WITH old_chunks AS (DELETE FROM {TranscriptChunk._meta.db_table} WHERE video_id = %s)
+    INSERT INTO {Transcript._meta.db_table}
+           (video_id, language, is_generated, status, error, fetched_at)
+    VALUES (%s, %s, %s, %s, '', %s)
+    ON CONFLICT (video_id) DO UPDATE
+       SET language = EXCLUDED.language, is_generated = EXCLUDED.is_generated,
+           status = EXCLUDED.status, error = EXCLUDED.error, fetched_at = EXCLUDED.fetched_at
+ RETURNING id
+"""  # noqa: S608 (table names from our models, values as parameters)
+
+
+# No savepoint inside a caller's transaction (index_video's): it cost two round trips per video,
+# and an error here aborts that whole transaction anyway.
+@transaction.atomic(savepoint=False)
 def transcript_save(
     *, video_id: int, language: str, is_generated: bool, segments: Sequence[Segment]
 ) -> Transcript:
     """Replace the video's transcript with these segments, chunked; idempotent."""
-    # One INSERT ... ON CONFLICT and a plain DELETE: update_or_create (savepoint, SELECT FOR
-    # UPDATE, write) and QuerySet.delete() (SELECT of every chunk id first) cost 5 extra round
-    # trips per video, which the playlist fan-out pays thousands of times (docs/BENCHMARKS.md).
+    # One statement upserts the transcript and deletes the old chunks (a data-modifying WITH
+    # runs whether or not it is read): update_or_create + QuerySet.delete() cost 5 extra round
+    # trips per video, and bulk_create's ORM compile step as much CPU as the query itself, which
+    # the playlist fan-out pays thousands of times (docs/BENCHMARKS.md).
     transcript = Transcript(
         video_id=video_id,
         language=language,
         is_generated=is_generated,
         status=Transcript.Status.FETCHED,
         error="",
-    )
-    Transcript.objects.bulk_create(
-        [transcript],
-        update_conflicts=True,
-        unique_fields=["video"],
-        update_fields=["language", "is_generated", "status", "error", "fetched_at"],
+        fetched_at=timezone.now(),
     )
     chunks = chunk_segments(segments)
     # COPY is ~1.7 ms per video cheaper than executemany (YOUTUBE-NOTES.md).
     table = TranscriptChunk._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE video_id = %s", [video_id])  # noqa: S608
+        cursor.execute(
+            _TRANSCRIPT_SAVE_SQL,
+            [video_id, video_id, language, is_generated, transcript.status, transcript.fetched_at],
+        )
+        transcript.pk = cursor.fetchone()[0]
+        transcript._state.adding = False
         raw = cursor.cursor
         with raw.copy(
             f"COPY {table} (transcript_id, video_id, position, start, duration, text,"
