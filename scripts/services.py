@@ -61,7 +61,8 @@ def find_postgres(services_notes: list[str], keep: list[object]) -> str:
         return f"{base}/{DB_NAME}"
     import pgserver  # embedded PostgreSQL from PyPI
 
-    server = pgserver.get_server(str(DATA / "postgres"), cleanup_mode=None)
+    # Stopped when `make run` (or the test run) exits; the data stays under .data/.
+    server = pgserver.get_server(str(DATA / "postgres"), cleanup_mode="stop")
     keep.append(server)
     try:
         server.psql(f'CREATE DATABASE "{DB_NAME}";')
