@@ -222,10 +222,20 @@ def playlist_stub(*, youtube_id: str, owner=None, title: str = "") -> Playlist:
     return playlist
 
 
-def liked_playlist(*, owner, channel: dict[str, Any]) -> Playlist | None:
-    """The owner's Liked videos, from channels.list mine=true (relatedPlaylists.likes)."""
+def liked_api_id(channel: dict[str, Any]) -> str | None:
+    """The id YouTube knows the channel's Liked videos by (relatedPlaylists.likes)."""
     related = (channel.get("contentDetails") or {}).get("relatedPlaylists") or {}
-    likes = related.get("likes")
+    return related.get("likes") or None
+
+
+def liked_playlist(
+    *, owner, channel: dict[str, Any], item_count: int | None = None
+) -> Playlist | None:
+    """The owner's Liked videos, from channels.list mine=true (relatedPlaylists.likes).
+
+    channels.list gives no size for it; `item_count` comes from its first playlistItems page.
+    """
+    likes = liked_api_id(channel)
     if not likes:
         return None
     youtube_id = f"{LIKED_ID}:{channel['id']}" if likes == LIKED_ID else likes
@@ -236,6 +246,7 @@ def liked_playlist(*, owner, channel: dict[str, Any]) -> Playlist | None:
             "channel_youtube_id": channel["id"],
             "channel_title": ((channel.get("snippet") or {}).get("title") or "")[:500],
             "privacy_status": "private",
+            **({"item_count": item_count} if item_count is not None else {}),
         },
     )
     playlist.owners.add(owner)

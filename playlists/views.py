@@ -105,8 +105,10 @@ def _sync_from_youtube(request: HttpRequest) -> HttpResponse | None:
                 break
         services.playlist_upsert_many(resources=resources, owner=request.user)
         channel = client.channels_mine()
-        if channel:
-            services.liked_playlist(owner=request.user, channel=channel)
+        if channel and (likes := services.liked_api_id(channel)):
+            # One unit for the size the list shows: the first page's pageInfo.totalResults.
+            total = client.playlist_items(likes).total_results
+            services.liked_playlist(owner=request.user, channel=channel, item_count=total)
         services.google_credentials_store(user=request.user, credentials=credentials)
     except AuthError:
         return _back_to_sign_in(

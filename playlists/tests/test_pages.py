@@ -20,13 +20,15 @@ def web(client, alice):
     return client
 
 
-def test_the_playlists_page_lists_mine_with_counts_and_liked_videos(web, yt):
+def test_the_playlists_page_lists_mine_with_counts_and_liked_videos(web, yt, alice):
     page = web.get("/playlists/")
     assert page.status_code == 200
     for size in (5, 50, 500, 3000, 5000):
         assert f"mix ({size} videos)".encode() in page.content
     assert b"Liked videos" in page.content and b"private notes" in page.content
     assert b"Start Indexing" in page.content
+    liked = alice.playlists.get(title="Liked videos")
+    assert liked.item_count == 120  # the emulator's Liked list for alice
 
 
 @pytest.mark.parametrize("value", ["nonsense", "https://vimeo.com/123", "PL!!"])
