@@ -51,6 +51,9 @@ def parse_args():
     parser.add_argument("--pool", default="gevent", choices=["gevent", "threads"])
     parser.add_argument("--profile", action="store_true", help="py-spy the workers, top frames")
     parser.add_argument("--db-pool", type=int, default=10, help="DB_POOL_MAX_SIZE per worker")
+    parser.add_argument(
+        "--loglevel", default="WARNING", help="worker -l (INFO logs received/succeeded per task)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.videos, args.latency, args.concurrency = 200, 0.5, 50
@@ -393,14 +396,14 @@ def run(args) -> dict:
         database_url=database_url(),
         redis_url=redis_url(),
         base_url=base,
-        LOG_LEVEL="warning",
+        LOG_LEVEL=args.loglevel.lower(),
         # The global pace must not be what limits the benchmark: it measures our per-video cost.
         TRANSCRIPT_RATE_PER_SECOND="100000",
         DB_POOL_MAX_SIZE=str(args.db_pool),
     )
     per_worker = max(1, args.concurrency // args.workers)
     workers = [
-        CeleryWorker(env, concurrency=per_worker, pool=args.pool, loglevel="WARNING")
+        CeleryWorker(env, concurrency=per_worker, pool=args.pool, loglevel=args.loglevel)
         for _ in range(args.workers)
     ]
     for worker in workers:
@@ -521,7 +524,7 @@ def main() -> None:
     ]
     title = (
         f"fan-out: N={args.videos} L={args.latency}s C={args.concurrency} "
-        f"workers={args.workers} pool={args.pool} db-pool={args.db_pool}"
+        f"workers={args.workers} pool={args.pool} db-pool={args.db_pool} -l {args.loglevel}"
     )
     print_table(["figure", "value"], rows, title=title)
     if result["profile_top"]:
