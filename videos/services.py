@@ -234,12 +234,36 @@ def transcript_save(
     return transcript
 
 
+_TRANSCRIPT_MARK_SQL = f"""
+    WITH old_chunks AS (DELETE FROM {TranscriptChunk._meta.db_table} WHERE video_id = %s)
+    INSERT INTO {Transcript._meta.db_table}
+           (video_id, language, is_generated, status, error, fetched_at)
+    VALUES (%s, '', false, %s, %s, %s)
+    ON CONFLICT (video_id) DO UPDATE
+       SET status = EXCLUDED.status, error = EXCLUDED.error, fetched_at = EXCLUDED.fetched_at
+ RETURNING id, language, is_generated
+"""  # noqa: S608 (table names from our models, values as parameters)
+
+
+@transaction.atomic(savepoint=False)
 def transcript_mark(*, video_id: int, status: str, error: str = "") -> Transcript:
-    """Record that a video has no usable transcript, and why; removes any old chunks."""
-    with transaction.atomic():
-        transcript, _ = Transcript.objects.update_or_create(
-            video_id=video_id, defaults={"status": status, "error": error[:2000]}
-        )
-        TranscriptChunk.objects.filter(video_id=video_id).delete()
-        bump_version_on_commit()
+    """Record that a video has no usable transcript, and why; removes any old chunks.
+
+    One statement, like transcript_save: the fan-out calls this for every caption-less video.
+    """
+    fetched_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_TRANSCRIPT_MARK_SQL, [video_id, video_id, status, error[:2000], fetched_at])
+        pk, language, is_generated = cursor.fetchone()
+    bump_version_on_commit()
+    transcript = Transcript(
+        pk=pk,
+        video_id=video_id,
+        language=language,
+        is_generated=is_generated,
+        status=status,
+        error=error[:2000],
+        fetched_at=fetched_at,
+    )
+    transcript._state.adding = False
     return transcript

@@ -160,6 +160,16 @@ def test_marking_no_transcript_records_the_reason_and_clears_chunks():
     assert not TranscriptChunk.objects.filter(video_id=video_id).exists()
 
 
+@pytest.mark.django_db
+def test_marking_twice_or_a_new_video_leaves_one_row_per_video():
+    ids = video_upsert_many(videos=[video_data(1), video_data(2)])
+    for _ in range(2):
+        returned = transcript_mark(video_id=ids["vid00000002"], status="none", error="no en track")
+    stored = Transcript.objects.get(video_id=ids["vid00000002"])
+    assert Transcript.objects.count() == 1
+    assert (returned.pk, returned.status, returned.language) == (stored.pk, "none", "")
+
+
 def test_durations_display_as_youtube_shows_them():
     from videos.models import Video
 
