@@ -34,8 +34,10 @@ def index_version() -> int:
 def bump_version() -> None:
     """Mark every cached search result stale."""
     try:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        cache.incr(VERSION_KEY)
+        # One round trip (the fan-out bumps once per video): Redis INCR creates a missing key,
+        # where the cache API's add + incr took two. django-redis stores ints unpickled, so
+        # index_version() reads the same number.
+        cache.client.get_client(write=True).incr(cache.make_key(VERSION_KEY))
     except Exception as exc:
         logger.warning("search cache version not bumped: %s", exc)
 

@@ -51,3 +51,15 @@ def test_the_version_is_bumped_only_when_the_write_commits(redis_client, django_
         assert cache.get(VERSION_KEY) == before
         transcript_save(video_id=pk, language="en", is_generated=False, segments=[])
     assert cache.get(VERSION_KEY) > before
+
+
+def test_bumping_a_missing_version_starts_it_and_readers_see_the_number():
+    from django.core.cache import cache
+
+    from videos.search.cache import VERSION_KEY, bump_version, index_version
+
+    cache.delete(VERSION_KEY)
+    bump_version()
+    assert index_version() == 1
+    bump_version()
+    assert index_version() == 2
