@@ -149,25 +149,14 @@ def reset_state() -> None:
 
 
 def sign_in(base: str):
-    from datetime import UTC, datetime, timedelta
+    from django.conf import settings
 
-    from google.oauth2.credentials import Credentials
-
+    from indexing.tests.support import credentials_from_token
     from indexing.youtube import oauth
     from playlists.services import google_sign_in
 
     body = requests.post(f"{base}/_emulator/tokens", json={"email": ALICE}, timeout=10).json()
-    from django.conf import settings
-
-    credentials = Credentials(
-        token=body["access_token"],
-        refresh_token=body["refresh_token"],
-        token_uri=settings.GOOGLE_TOKEN_URI,
-        client_id=settings.GOOGLE_CLIENT_ID,
-        client_secret=settings.GOOGLE_CLIENT_SECRET,
-        scopes=body["scope"].split(),
-        expiry=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=body["expires_in"]),
-    )
+    credentials = credentials_from_token(body, settings)
     return google_sign_in(credentials=credentials, profile=oauth.userinfo(credentials))
 
 

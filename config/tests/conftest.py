@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -70,49 +68,16 @@ def private_redis(tmp_path, settings):
 
 
 @pytest.fixture
-def celery_worker_process(private_redis, tmp_path):
-    """A real worker on the private broker; yields once it answers a ping."""
-    env = {
-        **os.environ,
-        "REDIS_URL": private_redis.url,
-        "CELERY_BROKER_URL": private_redis.url,
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"health{private_redis.port}@%h",
-            "-Q",
-            "interactive",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(tmp_path / "worker.log", "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-    )
-    from config.health import check_celery
+def celery_worker_process(private_redis, settings):
+    """A real worker (the indexing tests' CeleryWorker) on the private broker."""
+    from indexing.tests.worker import CeleryWorker, current_database_url, worker_env
 
-    deadline = time.monotonic() + 180  # a busy 2-core machine can be slow to boot a worker
-    while True:
-        try:
-            check_celery()
-            break
-        except RuntimeError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError((tmp_path / "worker.log").read_text()) from None
-            time.sleep(0.3)
-    yield proc
-    proc.terminate()
-    proc.wait(20)
+    env = worker_env(
+        database_url=current_database_url(),
+        redis_url=private_redis.url,
+        base_url=settings.YOUTUBE_API_URL,
+    )
+    worker = CeleryWorker(env, pool="solo", concurrency=1)
+    # A busy 2-core machine can be slow to boot a worker.
+    with worker.start(timeout=180):
+        yield worker

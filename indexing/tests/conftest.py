@@ -4,13 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from google.oauth2.credentials import Credentials
 
 from indexing.models import ApiKey
-from indexing.tests.support import alice, bob, point_at_emulator, yt  # noqa: F401
+from indexing.tests.support import (  # noqa: F401
+    alice,
+    bob,
+    credentials_from_token,
+    point_at_emulator,
+    yt,
+)
 from indexing.tests.youtube_fixtures import VALID_KEYS, Clock
 from indexing.youtube.data_api import YouTubeClient
 from indexing.youtube.keypool import KeyPool
@@ -55,15 +61,6 @@ def key_client(youtube_settings, pool, make_keys) -> YouTubeClient:
 @pytest.fixture
 def oauth_credentials(youtube_settings, emulator) -> Callable[..., Credentials]:  # noqa: F811
     def make(email: str = "alice@example.com") -> Credentials:
-        body = emulator.control.issue_token(email)
-        return Credentials(
-            token=body["access_token"],
-            refresh_token=body.get("refresh_token"),
-            token_uri=youtube_settings.GOOGLE_TOKEN_URI,
-            client_id=youtube_settings.GOOGLE_CLIENT_ID,
-            client_secret=youtube_settings.GOOGLE_CLIENT_SECRET,
-            scopes=body["scope"].split(),
-            expiry=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=body["expires_in"]),
-        )
+        return credentials_from_token(emulator.control.issue_token(email), youtube_settings)
 
     return make

@@ -26,18 +26,22 @@ def point_at_emulator(settings, base_url: str) -> None:
     settings.GOOGLE_REVOKE_URI = f"{base_url}/revoke"
 
 
-def sign_in(emulator, settings, email: str):
-    """A user created through the real sign-in service from tokens the emulator issued."""
-    body = emulator.control.issue_token(email)
-    credentials = Credentials(
+def credentials_from_token(body: dict, settings) -> Credentials:
+    """google-auth Credentials for a token response (e.g. the emulator's /_emulator/tokens)."""
+    return Credentials(
         token=body["access_token"],
-        refresh_token=body["refresh_token"],
+        refresh_token=body.get("refresh_token"),
         token_uri=settings.GOOGLE_TOKEN_URI,
         client_id=settings.GOOGLE_CLIENT_ID,
         client_secret=settings.GOOGLE_CLIENT_SECRET,
         scopes=body["scope"].split(),
         expiry=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=body["expires_in"]),
     )
+
+
+def sign_in(emulator, settings, email: str):
+    """A user created through the real sign-in service from tokens the emulator issued."""
+    credentials = credentials_from_token(emulator.control.issue_token(email), settings)
     return google_sign_in(credentials=credentials, profile=oauth.userinfo(credentials))
 
 

@@ -8,28 +8,22 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from rest_framework.test import APIClient
 
 from indexing import services
 from indexing.models import IndexJob, JobVideo
 from indexing.tests.support import ALICE, playlist_of
-from indexing.tests.worker import CeleryWorker, worker_env
+from indexing.tests.worker import CeleryWorker, current_database_url, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SETTLED = ("indexed", "no_transcript", "unavailable", "failed")
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def env(yt):
     return worker_env(
-        database_url=database_url(),
+        database_url=current_database_url(),
         redis_url=django_settings.REDIS_URL,
         base_url=yt.base_url,
         INDEXING_SWEEP_AFTER_SECONDS="3",

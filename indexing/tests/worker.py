@@ -21,6 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def current_database_url() -> str:
+    """The URL of the database this process uses (the test database under pytest)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def worker_env(*, database_url: str, redis_url: str, base_url: str, **extra: str) -> dict[str, str]:
     """The environment of a worker: same database and Redis db, YouTube URLs at the emulator."""
     env = {

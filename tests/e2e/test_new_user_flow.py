@@ -8,18 +8,12 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from indexing.models import IndexJob
-from indexing.tests.worker import CeleryWorker, worker_env
+from indexing.tests.worker import CeleryWorker, current_database_url, worker_env
 from videos.models import TranscriptChunk, Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _first_index(chunk: TranscriptChunk, video: Video) -> int:
@@ -30,7 +24,9 @@ def _first_index(chunk: TranscriptChunk, video: Video) -> int:
 
 def test_sign_in_index_a_playlist_and_find_a_moment(page, live_server, yt):
     env = worker_env(
-        database_url=database_url(), redis_url=django_settings.REDIS_URL, base_url=yt.base_url
+        database_url=current_database_url(),
+        redis_url=django_settings.REDIS_URL,
+        base_url=yt.base_url,
     )
     with CeleryWorker(env, concurrency=20):
         page.goto(f"{live_server.url}/")
