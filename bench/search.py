@@ -52,7 +52,6 @@ from bench._common import (
 KINDS = ("rare", "common", "phrase", "prefix", "typo", "filtered", "video_search")
 # One database per corpus size, so a --quick run never replaces the large corpus.
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/tubeindex_bench_{videos}"
-HOT_SHARE = 0.125  # SEARCH-NOTES.md: hot tier = top ~12.5 % of videos by popularity
 PAGE = 20
 STOP = {"the", "and", "to", "i", "you", "a", "it", "that", "of", "is", "in", "we", "this", "so"}
 
@@ -105,7 +104,6 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
 
     ds = _dataset(n_videos)
     videos = sorted(ds.iter_videos(n_videos), key=lambda v: (-v.views, v.index))
-    hot_count = int(len(videos) * HOT_SHARE)
     pk_of = {v.index: rank + 1 for rank, v in enumerate(videos)}
     now = datetime.now(UTC)
     with connection.cursor() as cursor:
@@ -139,7 +137,7 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
         with cur.copy(
             "COPY videos_video (id, youtube_id, channel_id, title, description, published_at,"
             " duration_seconds, thumbnails, view_count, like_count, comment_count, language,"
-            " tags, source, created_at, updated_at, search_hot) FROM STDIN"
+            " tags, source, created_at, updated_at, search_tier) FROM STDIN"
         ) as copy:
             for rank, v in enumerate(videos):
                 published = datetime.fromtimestamp(v.published_at, UTC)
@@ -161,7 +159,7 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
                         "topic" if v.index % 3 else "playlist",
                         now,
                         now,
-                        rank < hot_count,
+                        tier_of(rank + 1, len(videos)),
                     )
                 )
                 lite.execute(
@@ -194,10 +192,10 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
                 batch.append((pk_of[index], language, generated, chunks))
                 transcripts.append(pk_of[index])
             if len(batch) >= 2000:
-                n_chunks += _copy_batch(raw, batch, now)
+                n_chunks += _copy_batch(raw, batch, now, len(videos))
                 fts_seconds += _fts_chunks(lite, batch)
                 batch = []
-        n_chunks += _copy_batch(raw, batch, now)
+        n_chunks += _copy_batch(raw, batch, now, len(videos))
         fts_seconds += _fts_chunks(lite, batch)
     raw.commit()
     load_seconds = time.perf_counter() - started - fts_seconds
@@ -238,7 +236,23 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
     return build
 
 
-def _copy_batch(raw, batch: list[tuple[int, str, bool, list]], now: datetime) -> int:
+def tier_shares() -> dict[str, float]:
+    from videos.management.commands.rebuild_search_index import HOT_SHARE, TOP_SHARE
+
+    return {"top": TOP_SHARE, "top_and_hot": HOT_SHARE}
+
+
+def tier_of(pk: int, n_videos: int) -> int:
+    """Videos are loaded in popularity order (pk 1 = most viewed), tiered as the rebuild does."""
+    from videos.management.commands.rebuild_search_index import HOT_SHARE, TOP_SHARE
+    from videos.models import SearchTier
+
+    if pk <= int(n_videos * TOP_SHARE):
+        return SearchTier.TOP.value
+    return SearchTier.HOT.value if pk <= int(n_videos * HOT_SHARE) else SearchTier.COLD.value
+
+
+def _copy_batch(raw, batch: list[tuple[int, str, bool, list]], now: datetime, n: int) -> int:
     """COPY a batch of transcripts, then their chunks (one COPY at a time per connection)."""
     count = 0
     with raw.cursor() as cur:
@@ -250,11 +264,12 @@ def _copy_batch(raw, batch: list[tuple[int, str, bool, list]], now: datetime) ->
                 copy.write_row((pk, pk, language, generated, "fetched", "", now))
         with cur.copy(
             "COPY videos_transcriptchunk (transcript_id, video_id, position, start, duration,"
-            " text) FROM STDIN"
+            " text, search_tier) FROM STDIN"
         ) as copy:
             for pk, _language, _generated, chunks in batch:
+                tier = tier_of(pk, n)
                 for position, start, duration, text in chunks:
-                    copy.write_row((pk, pk, position, start, duration, text))
+                    copy.write_row((pk, pk, position, start, duration, text, tier))
                     count += 1
     raw.commit()
     return count
@@ -290,8 +305,8 @@ def sizes(fts_path: Path) -> dict:
         cursor.execute(
             "SELECT pg_total_relation_size('videos_transcriptchunk'),"
             " pg_total_relation_size('videos_video'),"
-            " pg_relation_size('chunk_search_hot_gin') + pg_relation_size('chunk_search_cold_gin')"
-            " + pg_relation_size('video_search_gin')"
+            " pg_relation_size('chunk_search_top_gin') + pg_relation_size('chunk_search_hot_gin')"
+            " + pg_relation_size('chunk_search_cold_gin') + pg_relation_size('video_search_gin')"
         )
         chunks, videos, gin = cursor.fetchone()
     return {
@@ -653,7 +668,7 @@ def report(
                 "quick": args.quick,
                 "page_size": PAGE,
                 "queries": len(queries),
-                "hot_share": HOT_SHARE,
+                "tier_shares": tier_shares(),
             },
             "build": build,
             "kinds": figures,

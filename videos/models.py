@@ -17,6 +17,19 @@ from django.db import models
 SEARCH_CONFIG = "english"
 
 
+class SearchTier(models.IntegerChoices):
+    """Where a video's transcript chunks are searched: the top tier first, cold last.
+
+    A common word must find its first 1,000 matches in a small index (SEARCH-NOTES.md: the GIN
+    bitmap is built whole before LIMIT stops anything), so the top tier is small; the hot tier
+    catches the words too rare to fill a page from the top tier alone.
+    """
+
+    COLD = 0, "Cold"
+    HOT = 1, "Hot"
+    TOP = 2, "Top"
+
+
 def _video_search_expression() -> SearchVector:
     tags = models.Func("tags", function="videos_tags_text", output_field=models.TextField())
     return (
@@ -78,9 +91,11 @@ class Video(models.Model):
     search_vector = models.GeneratedField(
         expression=_video_search_expression(), output_field=SearchVectorField(), db_persist=True
     )
-    # The most popular videos form the "hot" search tier: their chunks sit in a small partial
-    # GIN index searched first (SEARCH-NOTES.md). Set by `manage.py rebuild_search_index`.
-    search_hot = models.BooleanField(default=False, db_default=False)
+    # Search tier by popularity: the chunks of each tier sit in their own partial GIN index,
+    # searched top tier first (SEARCH-NOTES.md). Set by `manage.py rebuild_search_index`.
+    search_tier = models.PositiveSmallIntegerField(
+        choices=SearchTier.choices, default=SearchTier.COLD, db_default=SearchTier.COLD
+    )
 
     objects = WithoutSearchVectorManager()
 
@@ -164,9 +179,11 @@ class TranscriptChunk(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
-    # Copied from the video by a trigger (migration 0002), so COPY in transcript_save needs no
-    # change; db_default keeps COPY without this column valid.
-    search_hot = models.BooleanField(default=False, db_default=False)
+    # The video's search tier, copied by transcript_save's COPY; a row inserted without one
+    # gets it from a trigger (migration 0005), which runs only then (WHEN ... IS NULL).
+    search_tier = models.PositiveSmallIntegerField(
+        choices=SearchTier.choices, null=True, blank=True, default=None
+    )
 
     objects = WithoutSearchVectorManager()
 
@@ -178,14 +195,10 @@ class TranscriptChunk(models.Model):
         indexes = [
             GinIndex(
                 fields=["search_vector"],
-                condition=models.Q(search_hot=True),
-                name="chunk_search_hot_gin",
-            ),
-            GinIndex(
-                fields=["search_vector"],
-                condition=models.Q(search_hot=False),
-                name="chunk_search_cold_gin",
-            ),
+                condition=models.Q(search_tier=tier.value),
+                name=f"chunk_search_{tier.label.lower()}_gin",
+            )
+            for tier in SearchTier
         ]
 
     def __str__(self) -> str:

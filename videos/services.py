@@ -179,7 +179,7 @@ _TRANSCRIPT_SAVE_SQL = f"""
     ON CONFLICT (video_id) DO UPDATE
        SET language = EXCLUDED.language, is_generated = EXCLUDED.is_generated,
            status = EXCLUDED.status, error = EXCLUDED.error, fetched_at = EXCLUDED.fetched_at
- RETURNING id
+ RETURNING id, (SELECT search_tier FROM {Video._meta.db_table} WHERE id = %s)
 """  # noqa: S608 (table names from our models, values as parameters)
 
 
@@ -208,14 +208,23 @@ def transcript_save(
     with connection.cursor() as cursor:
         cursor.execute(
             _TRANSCRIPT_SAVE_SQL,
-            [video_id, video_id, language, is_generated, transcript.status, transcript.fetched_at],
+            [
+                video_id,
+                video_id,
+                language,
+                is_generated,
+                transcript.status,
+                transcript.fetched_at,
+                video_id,
+            ],
         )
-        transcript.pk = cursor.fetchone()[0]
+        # The video's search tier goes into the COPY, so the chunk trigger never runs here.
+        transcript.pk, tier = cursor.fetchone()
         transcript._state.adding = False
         raw = cursor.cursor
         with raw.copy(
             f"COPY {table} (transcript_id, video_id, position, start, duration, text,"
-            " segment_starts, segment_offsets) FROM STDIN"
+            " segment_starts, segment_offsets, search_tier) FROM STDIN"
         ) as copy:
             for chunk in chunks:
                 copy.write_row(
@@ -228,6 +237,7 @@ def transcript_save(
                         chunk.text,
                         [float(s) for s in chunk.segment_starts],
                         list(chunk.segment_offsets),
+                        tier,
                     )
                 )
     bump_version_on_commit()

@@ -1,9 +1,10 @@
-"""The PostgreSQL engine: weighted tsvectors, capped ranking, hot/cold chunk tiers, pg_trgm.
+"""The PostgreSQL engine: weighted tsvectors, capped ranking, chunk tiers, pg_trgm.
 
 Design from ../shared/SEARCH-NOTES.md:
 - Scoring costs ~2 µs per matching chunk, so only the first CAP matching chunks are ranked;
-  rows are read hot tier first (chunks of the most popular videos, in a small partial GIN
-  index), then cold. A query with fewer than CAP matches is ranked exactly.
+  rows are read tier by tier (videos.models.SearchTier: chunks of the most popular videos first,
+  each tier in its own partial GIN index), so a common word stops in the small top tier.
+  A query with fewer than CAP matches is ranked exactly.
 - ts_headline runs on the returned moments only.
 
 Score of a video: a tier from where the words are (title 3 > tags 2 > description 1 > only
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from videos.models import SEARCH_CONFIG
+from videos.models import SEARCH_CONFIG, SearchTier
 from videos.search import trigram
 from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import match_offset, moment_start
@@ -168,13 +169,14 @@ class PostgresBackend:
         )
         params += [*filters.params, cap]
         tiers = []
-        for hot in ("c.search_hot", "NOT c.search_hot"):
+        for tier in sorted(SearchTier, reverse=True):
             tiers.append(
                 f"(SELECT c.video_id, c.search_vector AS sv FROM {CHUNK_TABLE} c, q "
-                f"WHERE {hot} AND c.search_vector @@ q.q{chunk_filter}{excl_chunk} LIMIT %s)"
+                f"WHERE c.search_tier = {tier:d} AND c.search_vector @@ q.q"
+                f"{chunk_filter}{excl_chunk} LIMIT %s)"
             )
             params += [*filters.params, *excl_chunk_params, cap]
-        chunk = f"chunk AS ({tiers[0]} UNION ALL {tiers[1]} LIMIT %s)"
+        chunk = f"chunk AS ({' UNION ALL '.join(tiers)} LIMIT %s)"
         params.append(cap)
         fuzzy_cte, fuzzy_params = self._fuzzy_sql(query, filters, enabled=fuzzy)
         params += fuzzy_params
@@ -318,7 +320,7 @@ class PostgresBackend:
     ) -> dict[int, list[Moment]]:
         """Best `per_video` moments of each video, highlighted; only these rows get ts_headline.
 
-        No search_hot predicate here, so the planner cannot use the partial GIN indexes and
+        No search_tier predicate here, so the planner cannot use the partial GIN indexes and
         reads each video's few chunks through the (video_id, position) index instead.
         """
         if not video_ids or per_video <= 0:

@@ -1,4 +1,4 @@
-"""manage.py rebuild_search_index, and the hot/cold tiers chunks live in."""
+"""manage.py rebuild_search_index, and the top/hot/cold tiers chunks live in."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from videos.models import TranscriptChunk, Video
+from videos.models import SearchTier, TranscriptChunk, Video
 from videos.selectors import video_search
 from videos.services import Segment, transcript_save
 from videos.tests.search_helpers import add_video
@@ -16,29 +16,56 @@ from videos.tests.search_helpers import add_video
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_client")]
 
 
-def test_rebuild_puts_the_most_viewed_videos_and_their_chunks_in_the_hot_tier():
+def tiers_of(model, ids) -> dict[int, int]:
+    field = "id" if model is Video else "video_id"
+    return dict(model.objects.filter(**{f"{field}__in": ids}).values_list(field, "search_tier"))
+
+
+def test_rebuild_tiers_the_most_viewed_videos_and_their_chunks_top_hot_cold():
     ids = [add_video(f"tier{i:07d}", title="Tiers", said=[(0, "tier talk")]) for i in range(8)]
     for views, pk in enumerate(ids):
         Video.objects.filter(pk=pk).update(view_count=views)
     out = StringIO()
-    call_command("rebuild_search_index", hot_share=0.25, stdout=out)
-    hot = set(Video.objects.filter(search_hot=True).values_list("id", flat=True))
-    assert hot == set(ids[-2:])
-    assert set(
-        TranscriptChunk.objects.filter(search_hot=True).values_list("video_id", flat=True)
-    ) == set(ids[-2:])
-    assert "hot tier: 2 of 8 videos" in out.getvalue()
+    call_command("rebuild_search_index", top_share=0.125, hot_share=0.5, stdout=out)
+    expected = {pk: SearchTier.COLD for pk in ids[:4]}
+    expected |= {pk: SearchTier.HOT for pk in ids[4:7]} | {ids[7]: SearchTier.TOP}
+    assert tiers_of(Video, ids) == expected
+    assert tiers_of(TranscriptChunk, ids) == expected
+    assert "top 1, hot 3, cold 4 of 8 videos; 4 chunks changed tier" in out.getvalue()
     assert video_search(q="tier talk").total == 8
 
+    # Views change; a second run moves only what changed tier.
+    Video.objects.filter(pk=ids[0]).update(view_count=100)
+    out = StringIO()
+    call_command(
+        "rebuild_search_index", tiers_only=True, top_share=0.125, hot_share=0.5, stdout=out
+    )
+    moved = {ids[0]: SearchTier.TOP, ids[7]: SearchTier.HOT, ids[4]: SearchTier.COLD}
+    assert tiers_of(Video, list(moved)) == moved
+    assert tiers_of(TranscriptChunk, ids) == tiers_of(Video, ids)
+    assert "3 chunks changed tier" in out.getvalue()
 
-def test_new_chunks_of_a_hot_video_join_the_hot_tier_without_a_rebuild():
-    pk = add_video("hotvideo001", title="Hot")
-    Video.objects.filter(pk=pk).update(search_hot=True)
+
+@pytest.mark.parametrize("tier", list(SearchTier))
+def test_new_chunks_join_their_videos_tier_without_a_rebuild(tier):
+    """transcript_save passes the tier in its COPY; any other insert gets it from the trigger."""
+    pk = add_video("tiervideo01", title="Tiered")
+    Video.objects.filter(pk=pk).update(search_tier=tier)
     transcript_save(
         video_id=pk, language="en", is_generated=False, segments=[Segment(1.0, 2.0, "warm words")]
     )
-    assert list(TranscriptChunk.objects.values_list("search_hot", flat=True)) == [True]
-    assert [h.video.youtube_id for h in video_search(q="warm words").hits] == ["hotvideo001"]
+    TranscriptChunk.objects.create(
+        transcript_id=TranscriptChunk.objects.get().transcript_id,
+        video_id=pk,
+        position=1,
+        start=3.0,
+        duration=1.0,
+        text="warm hands",
+    )
+    assert list(TranscriptChunk.objects.values_list("search_tier", flat=True)) == [tier, tier]
+    page = video_search(q="warm", use_cache=False)
+    assert [h.video.youtube_id for h in page.hits] == ["tiervideo01"]
+    assert len(page.hits[0].moments) == 2
 
 
 def test_rebuild_recomputes_vectors_and_keeps_results():
@@ -51,7 +78,11 @@ def test_rebuild_recomputes_vectors_and_keeps_results():
     assert page.hits[0].moments[0].start == 5.0
 
 
-def test_a_bad_hot_share_changes_nothing():
+@pytest.mark.parametrize("shares", [{"hot_share": 3}, {"top_share": 0.5, "hot_share": 0.2}])
+def test_bad_shares_change_nothing(shares):
+    pk = add_video("tierbad0001", title="Bad", said=[(0, "words")])
+    Video.objects.filter(pk=pk).update(view_count=5)
     err = StringIO()
-    call_command("rebuild_search_index", hot_share=3, stdout=StringIO(), stderr=err)
+    call_command("rebuild_search_index", **shares, stdout=StringIO(), stderr=err)
     assert "between 0 and 1" in err.getvalue()
+    assert tiers_of(Video, [pk]) == {pk: SearchTier.COLD}
