@@ -325,7 +325,7 @@ def make_queries(per_kind: int, seed: int = 7) -> list[tuple[str, str, dict]]:
 
     rng = random.Random(seed)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT text FROM videos_transcriptchunk WHERE id % 97 = 0")
+        cursor.execute("SELECT text FROM videos_transcriptchunk WHERE id % 97 = 0 ORDER BY id")
         texts = [r[0] for r in cursor.fetchall()]
         cursor.execute("SELECT title FROM videos_channel ORDER BY id")
         channels = [r[0] for r in cursor.fetchall()]
@@ -335,7 +335,9 @@ def make_queries(per_kind: int, seed: int = 7) -> list[tuple[str, str, dict]]:
     df: Counter[str] = Counter()
     for text in texts:
         df.update({w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3})
-    ranked = [w for w, _ in df.most_common() if w not in STOP]
+    # Ties broken by the word: most_common() keeps insertion order, which follows set iteration
+    # order, i.e. the process's string hash seed, so the mix changed from run to run.
+    ranked = [w for w, _ in sorted(df.items(), key=lambda kv: (-kv[1], kv[0])) if w not in STOP]
     common = ranked[:40]
     mid = ranked[40:200]
     rare = sorted(w for w, n in df.items() if n == 1 and len(w) > 6)

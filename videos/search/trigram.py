@@ -57,19 +57,17 @@ WORD_SIMILARITY = 0.35
 PER_WORD = 3
 
 
-def corrections_sql(words: list[str], text: str) -> tuple[str, str, list[object]]:
-    """SQL for title and channel-name words close to each of `words` (as "word term" pairs) and
-    for whether any channel name is close to `text`: two scalar subqueries the ranking query
-    evaluates only when it needs them, so a typo check costs no round trip of its own."""
-    table = Channel._meta.db_table
+def corrections_sql(words: list[str]) -> tuple[str, list[object]]:
+    """SQL for the title and channel-name words close to each of `words` (as "word term"
+    pairs): a scalar subquery the ranking query evaluates only when it needs it, so a typo
+    check costs no round trip of its own."""
     fixes = (
         "(SELECT array_agg(q.word || ' ' || t.term) FROM unnest(%s::text[]) AS q(word), LATERAL ("
         " SELECT term FROM videos_searchterm"
         " WHERE term %% q.word AND similarity(term, q.word) >= %s"
         " ORDER BY similarity(term, q.word) DESC, term LIMIT %s) t)"
     )
-    channel = f"EXISTS (SELECT 1 FROM {table} WHERE word_similarity(%s, title) >= %s)"
-    return fixes, channel, [words, WORD_SIMILARITY, PER_WORD, text, CHANNEL_SIMILARITY]
+    return fixes, [words, WORD_SIMILARITY, PER_WORD]
 
 
 def parse_fixes(pairs: list[str] | None) -> dict[str, list[str]]:

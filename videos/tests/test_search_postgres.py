@@ -10,8 +10,8 @@ from django.db import connection
 
 from indexing.models import Topic
 from playlists.models import Playlist, PlaylistItem
-from videos.models import Video
-from videos.search import trigram
+from videos.models import SearchTier, TranscriptChunk, Video
+from videos.search import postgres, trigram
 from videos.search.types import SearchFilters
 from videos.selectors import video_search
 from videos.services import transcript_mark
@@ -180,6 +180,31 @@ def test_channel_filter_by_name_or_youtube_id():
     assert ids("bread", filters=SearchFilters(channel="UCBakerStreet")) == ["chanA000001"]
     assert ids("bread channel:baker") == ["chanA000001"]
     assert ids("bread", filters=SearchFilters(channel="nobody at all")) == []
+
+
+@pytest.mark.parametrize("selective_videos", [1000, 1], ids=["read-chosen-videos", "tiers"])
+def test_channel_filter_reads_chunks_directly_or_through_the_tiers_with_equal_results(
+    monkeypatch, selective_videos
+):
+    """A channel with few videos has its chunks read through the video_id index; with more
+    than SELECTIVE_VIDEOS the tiers' GIN indexes are used: same answers either way."""
+    monkeypatch.setattr(postgres, "SELECTIVE_VIDEOS", selective_videos)
+    said = [(12.0, "fresh bread from the oven"), (40.0, "crumb and crust")]
+    top = add_video("bakertop001", title="Morning", channel="Baker Street", said=said)
+    add_video("bakercold01", title="Evening", channel="Baker Street", said=said[:1])
+    add_video("bakertitle1", title="Bread basics", channel="Baker Street")
+    add_video("bakernone01", title="Cakes", channel="Baker Street", said=said[1:])
+    add_video("otherchan01", title="Bread", channel="Other Place", said=said)
+    Video.objects.filter(pk=top).update(search_tier=SearchTier.TOP)
+    TranscriptChunk.objects.filter(video_id=top).update(search_tier=SearchTier.TOP)
+    baker = SearchFilters(channel="baker street")
+    page = video_search(q="bread", filters=baker, use_cache=False)
+    # The two transcript-only videos tie (same moment); the newer id wins the tie.
+    assert [h.video.youtube_id for h in page.hits] == ["bakertitle1", "bakercold01", "bakertop001"]
+    assert page.total == 3
+    assert [m.start for m in page.hits[2].moments] == [12.0]
+    assert ids("bread -morning", filters=baker, use_cache=False) == ["bakertitle1", "bakercold01"]
+    assert ids("crumb", filters=baker, use_cache=False) == ["bakernone01", "bakertop001"]
 
 
 def test_topic_filter_uses_the_topics_videos():
