@@ -338,6 +338,15 @@ def make_queries(per_kind: int, seed: int = 7) -> list[tuple[str, str, dict]]:
     # Ties broken by the word: most_common() keeps insertion order, which follows set iteration
     # order, i.e. the process's string hash seed, so the mix changed from run to run.
     ranked = [w for w, _ in sorted(df.items(), key=lambda kv: (-kv[1], kv[0])) if w not in STOP]
+    # Only words the engine indexes: PostgreSQL's English stop words ("what", "have") find
+    # nothing by design and would make "common word" queries trivially fast.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w FROM unnest(%s::text[]) WITH ORDINALITY AS t(w, n)"
+            " WHERE numnode(plainto_tsquery('english', w)) > 0 ORDER BY n",
+            [ranked[:400]],
+        )
+        ranked = [r[0] for r in cursor.fetchall()] + ranked[400:]
     common = ranked[:40]
     mid = ranked[40:200]
     rare = sorted(w for w, n in df.items() if n == 1 and len(w) > 6)

@@ -13,7 +13,7 @@ from playlists.models import Playlist, PlaylistItem
 from videos.models import SearchTier, TranscriptChunk, Video
 from videos.search import postgres, trigram
 from videos.search.types import SearchFilters
-from videos.selectors import video_search
+from videos.selectors import _videos_by_id, video_search
 from videos.services import transcript_mark
 from videos.tests.search_helpers import add_video, filler
 
@@ -296,3 +296,25 @@ def test_pages_of_a_query_come_from_one_ranking_even_near_the_typo_threshold():
     seen = [h.video.youtube_id for h in first.hits + second.hits]
     assert len(seen) == len(set(seen)) == 25
     assert first.total == second.total == 25
+
+
+def test_result_videos_carry_channel_and_transcript_like_the_orm(django_assert_num_queries):
+    """The page's videos come from one precompiled statement (selectors._videos_by_id), not
+    the ORM: every field, the channel and the transcript must be what the ORM would load."""
+    with_all = add_video("loadall0001", title="Loaded", tags=("a", "b"), said=[(1.0, "loaded")])
+    Video.objects.filter(pk=with_all).update(thumbnails={"medium": {"url": "https://x/m.jpg"}})
+    bare = add_video("loadbare001", title="Loaded too")
+    Video.objects.filter(pk=bare).update(channel=None)
+    with django_assert_num_queries(1):
+        loaded = _videos_by_id([with_all, bare])
+        assert loaded[with_all].channel.title == "Plain Channel"
+        assert loaded[with_all].transcript.language == "en"
+        assert loaded[bare].channel is None
+        assert not hasattr(loaded[bare], "transcript")  # RelatedObjectDoesNotExist, no query
+    orm = Video.objects.select_related("channel", "transcript").in_bulk([with_all, bare])
+    for pk, video in loaded.items():
+        for field in Video._meta.concrete_fields:
+            if field.attname != "search_vector":
+                assert getattr(video, field.attname) == getattr(orm[pk], field.attname), field
+    assert loaded[with_all].thumbnail_url == "https://x/m.jpg"
+    assert loaded[with_all].transcript.video is loaded[with_all]
