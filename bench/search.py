@@ -237,15 +237,15 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
 
 
 def tier_shares() -> dict[str, float]:
-    from videos.management.commands.rebuild_search_index import HOT_SHARE, TOP_SHARE
+    from videos.search.tiers import HOT_SHARE, TOP_SHARE
 
     return {"top": TOP_SHARE, "top_and_hot": HOT_SHARE}
 
 
 def tier_of(pk: int, n_videos: int) -> int:
     """Videos are loaded in popularity order (pk 1 = most viewed), tiered as the rebuild does."""
-    from videos.management.commands.rebuild_search_index import HOT_SHARE, TOP_SHARE
     from videos.models import SearchTier
+    from videos.search.tiers import HOT_SHARE, TOP_SHARE
 
     if pk <= int(n_videos * TOP_SHARE):
         return SearchTier.TOP.value

@@ -92,6 +92,12 @@ def test_setup_beat_registers_the_dispatcher_once_and_keeps_admin_toggles():
     call_command("setup_beat", stdout=io.StringIO())
     assert PeriodicTask.objects.filter(name="Dispatch due topics").count() == 1
     assert not PeriodicTask.objects.get(name="Dispatch due topics").enabled
+    retier = PeriodicTask.objects.get(name="Re-tier search")
+    assert (retier.task, retier.queue, retier.interval.every) == (
+        "videos.tasks.search_retier",
+        "polling",
+        86400,
+    )
 
 
 def test_the_admin_poll_soon_action_makes_active_topics_due(staff_client):

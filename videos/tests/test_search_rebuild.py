@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from videos.models import SearchTier, TranscriptChunk, Video
+from videos.search.cache import index_version
 from videos.selectors import video_search
 from videos.services import Segment, transcript_save
+from videos.tasks import search_retier_task
 from videos.tests.search_helpers import add_video
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_client")]
@@ -86,3 +88,22 @@ def test_bad_shares_change_nothing(shares):
     call_command("rebuild_search_index", **shares, stdout=StringIO(), stderr=err)
     assert "between 0 and 1" in err.getvalue()
     assert tiers_of(Video, [pk]) == {pk: SearchTier.COLD}
+
+
+def test_the_daily_retier_task_moves_videos_and_invalidates_cached_results(settings):
+    """What beat runs (setup_beat: "Re-tier search"): the task through Celery's own call
+    path (apply), as a worker would run it."""
+    pk = add_video("retier00001", title="Retier", said=[(0, "retier talk")])
+    Video.objects.filter(pk=pk).update(view_count=10)
+    before = index_version()
+    result = search_retier_task.apply().get()
+    assert "top 0, hot 0, cold 1 of 1 videos; 0 chunks changed tier" in result
+    assert index_version() == before  # nothing moved: cached results stay valid
+    for i in range(99):
+        add_video(f"others{i:05d}", title="Other")
+    result = search_retier_task.apply().get()
+    assert "top 1, hot 11, cold 88 of 100 videos; 1 chunks changed tier" in result
+    assert tiers_of(TranscriptChunk, [pk]) == {pk: SearchTier.TOP}
+    assert index_version() > before
+    settings.SEARCH_BACKEND = "elasticsearch"
+    assert search_retier_task.apply().get().startswith("skipped")

@@ -14,6 +14,8 @@ PERIODIC_TASKS = {
     "Dispatch due topics": ("indexing.tasks.dispatch_due_topics", 60, "polling"),
     # Playlist jobs: re-queue videos lost with a killed worker, resume jobs after a quota reset.
     "Sweep indexing jobs": ("indexing.tasks.sweep_jobs", 60, "interactive"),
+    # Search: videos whose views changed rank move to their tier (videos/search/tiers.py).
+    "Re-tier search": ("videos.tasks.search_retier", 86400, "polling"),
 }
 
 

@@ -16,15 +16,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.db.models import F
 
-from videos.models import SearchTier, TranscriptChunk, Video
+from videos.models import TranscriptChunk, Video
 from videos.search import index_videos
 from videos.search.cache import bump_version
-
-# Shares of all videos, by views. SEARCH-NOTES.md: a hot tier of ~12.5 % keeps rare words fast;
-# the top tier (~1.5 %, ~8x smaller) is where a filler word said in a quarter of all chunks
-# still finds its first 1,000 matches (docs/BENCHMARKS.md).
-TOP_SHARE = 0.015
-HOT_SHARE = 0.125
+from videos.search.tiers import HOT_SHARE, TOP_SHARE, search_retier
 
 
 class Command(BaseCommand):
@@ -66,29 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(f"search index rebuilt in {time.monotonic() - started:.1f} s")
 
     def _retier(self, top_share: float, hot_share: float) -> None:
-        videos, chunks = Video._meta.db_table, TranscriptChunk._meta.db_table
-        total = Video.objects.count()
-        top, hot = int(total * top_share), int(total * hot_share)
-        tier = (
-            f"CASE WHEN r.rank <= %s THEN {SearchTier.TOP:d} WHEN r.rank <= %s"
-            f" THEN {SearchTier.HOT:d} ELSE {SearchTier.COLD:d} END"
-        )
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {videos} v SET search_tier = {tier} FROM ("  # noqa: S608
-                f"SELECT id, row_number() OVER (ORDER BY view_count DESC NULLS LAST, id) AS rank"
-                f" FROM {videos}) r WHERE r.id = v.id AND v.search_tier <> {tier}",
-                [top, hot, top, hot],
-            )
-            cursor.execute(
-                f"UPDATE {chunks} c SET search_tier = v.search_tier FROM {videos} v "  # noqa: S608
-                "WHERE v.id = c.video_id AND c.search_tier IS DISTINCT FROM v.search_tier"
-            )
-            moved = cursor.rowcount
-        self.stdout.write(
-            f"search tiers: top {top}, hot {hot - top}, cold {total - hot} of {total} videos;"
-            f" {moved} chunks changed tier"
-        )
+        self.stdout.write(str(search_retier(top_share=top_share, hot_share=hot_share)))
 
     def _recompute(self, batch: int) -> None:
         # Rewriting a column makes PostgreSQL recompute the generated vectors of the row.
