@@ -298,6 +298,19 @@ def stored_corpus() -> dict | None:
     return json.loads(row[0]) if isinstance(row[0], str) else row[0]
 
 
+def database_settings() -> dict:
+    """The server settings that move these figures most (docs/OPERATIONS.md, "Memory")."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('shared_buffers'), current_setting('work_mem'),"
+            " current_setting('server_version')"
+        )
+        shared_buffers, work_mem, version = cursor.fetchone()
+    return {"pg_shared_buffers": shared_buffers, "pg_work_mem": work_mem, "pg_version": version}
+
+
 def sizes(fts_path: Path) -> dict:
     from django.db import connection
 
@@ -552,6 +565,7 @@ def main() -> None:
     else:
         build["reused"] = True
     build.update(sizes(fts_path))
+    build.update(database_settings())
     print(json.dumps(build))
     if args.build_only:
         return

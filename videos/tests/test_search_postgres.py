@@ -93,6 +93,15 @@ def test_a_misspelt_title_is_found_with_trigrams():
     assert ids("mandolni tremolo") == ["mandolin001"]
 
 
+def test_typo_tolerance_is_for_titles_and_channel_names_not_transcripts():
+    """As on Elasticsearch (fuzzy_query_body): a corrected word matches titles and channel
+    names; transcripts match the words as typed."""
+    add_video("mandolin001", title="Mandolin tremolo technique")
+    add_video("saysmando01", title="Random talk", said=[(3.0, "my mandolin is out of tune")])
+    assert ids("mandolni", use_cache=False) == ["mandolin001"]
+    assert ids("mandolin", use_cache=False) == ["mandolin001", "saysmando01"]
+
+
 def test_a_misspelt_channel_name_finds_its_videos():
     add_video("veritas0001", title="Why the sky is blue", channel="Veritasium")
     add_video("other000001", title="Cat videos", channel="Cat Corner")
