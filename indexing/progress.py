@@ -1,15 +1,22 @@
 """Live progress of a job in Redis: what settled, how, how fast, and when it should end.
 
 Keys per job (all expire INDEXING_PROGRESS_TTL_SECONDS after the last write):
-  ti:job:{id}:meta     hash  todo, total, skipped, dispatched (unix seconds)
+  ti:job:{id}:meta     hash  todo, total, skipped, reindex, dispatched (unix seconds); total and
+                             skipped grow page by page while the playlist is listed, todo is
+                             set once the listing is complete
   ti:job:{id}:settled  set   youtube ids of videos that reached an outcome in this job
   ti:job:{id}:counts   hash  indexed / no_transcript / unavailable / failed / retries
   ti:job:{id}:cancel   flag  set by Cancel; remaining tasks see it and skip
+Per video:
+  ti:indexed:{youtube id}  flag  a transcript (or why there is none) was stored: a later task
+                                 claims "already indexed" without fetching; a hint only, the
+                                 claim checks PostgreSQL (indexing.services)
 
 A video settles once: `settle` adds it to the set and bumps its outcome counter in one Lua call,
 only if it was not there yet, so a task that runs twice counts once. The call that brings the set
-to `todo` is told so, and queues finish_job. PostgreSQL (JobVideo) stays the truth; Redis is the
-cheap live view, rebuilt from it when lost.
+to `todo` is told so, and queues finish_job; while there is no `todo` yet (still listing) no call
+is the last, and the end of the listing asks the same question itself (`job_listed_all`).
+PostgreSQL (JobVideo) stays the truth; Redis is the cheap live view, rebuilt from it when lost.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ OUTCOMES = ("indexed", "no_transcript", "unavailable", "failed", "skipped")
 
 # Returns 1 when this call settled the job's last video, 0 otherwise (-1: already settled).
 _SETTLE = """
+if ARGV[4] == '1' then redis.call('SET', KEYS[4], 1, 'EX', tonumber(ARGV[3])) end
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return -1 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 local ttl = tonumber(ARGV[3])
@@ -31,6 +39,14 @@ redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
 local todo = redis.call('HGET', KEYS[3], 'todo')
 if todo and redis.call('SCARD', KEYS[1]) >= tonumber(todo) then return 1 end
+return 0
+"""
+
+# The listing is complete: store the final figures; 1 when every video has settled already.
+_LISTED_ALL = """
+redis.call('HSET', KEYS[2], 'total', ARGV[1], 'skipped', ARGV[2], 'todo', ARGV[3])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 1 end
 return 0
 """
 
@@ -47,28 +63,58 @@ def _key(job_id: int, part: str) -> str:
     return f"ti:job:{job_id}:{part}"
 
 
-def job_begin(*, job_id: int, total: int, skipped: int, todo: int, reindex: bool = False) -> None:
-    """Reset the job's live state before its videos are published."""
+def job_begin(
+    *, job_id: int, total: int, skipped: int, todo: int | None, reindex: bool = False
+) -> None:
+    """Reset the job's live state before its videos are published (todo None: still listing,
+    no video can be the last one yet)."""
     ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
     pipe = client().pipeline(transaction=True)
-    pipe.delete(_key(job_id, "settled"), _key(job_id, "counts"), _key(job_id, "cancel"))
-    meta = {
-        "todo": todo,
-        "total": total,
-        "skipped": skipped,
-        "reindex": int(reindex),
-        "dispatched": time.time(),
-    }
+    pipe.delete(
+        _key(job_id, "settled"),
+        _key(job_id, "counts"),
+        _key(job_id, "cancel"),
+        _key(job_id, "meta"),
+    )
+    meta = {"total": total, "skipped": skipped, "reindex": int(reindex), "dispatched": time.time()}
+    if todo is not None:
+        meta["todo"] = todo
     pipe.hset(_key(job_id, "meta"), mapping=meta)
     pipe.expire(_key(job_id, "meta"), ttl)
     pipe.execute()
 
 
-def settle(*, job_id: int, video_id: str, outcome: str) -> bool:
-    """Record a video's outcome; True when this was the last video of the job to settle."""
+def job_listed(*, job_id: int, total: int, skipped: int) -> None:
+    """One more page of the playlist is fanned out: `total` videos, `skipped` of them."""
+    pipe = client().pipeline(transaction=True)
+    pipe.hincrby(_key(job_id, "meta"), "total", total)
+    pipe.hincrby(_key(job_id, "meta"), "skipped", skipped)
+    pipe.execute()
+
+
+def job_listed_all(*, job_id: int, total: int, skipped: int) -> bool:
+    """The listing is complete; True when every video to do has settled already."""
     ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
-    keys = (_key(job_id, "settled"), _key(job_id, "counts"), _key(job_id, "meta"))
-    return int(client().eval(_SETTLE, 3, *keys, video_id, outcome, ttl)) == 1
+    keys = (_key(job_id, "settled"), _key(job_id, "meta"))
+    return int(client().eval(_LISTED_ALL, 2, *keys, total, skipped, total - skipped, ttl)) == 1
+
+
+def _indexed_key(video_id: str) -> str:
+    return f"ti:indexed:{video_id}"
+
+
+def settle(*, job_id: int, video_id: str, outcome: str, indexed: bool = False) -> bool:
+    """Record a video's outcome (and, when `indexed`, that its transcript state is stored);
+    True when this was the last video of the job to settle."""
+    ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
+    keys = (
+        _key(job_id, "settled"),
+        _key(job_id, "counts"),
+        _key(job_id, "meta"),
+        _indexed_key(video_id),
+    )
+    flag = "1" if indexed else "0"
+    return int(client().eval(_SETTLE, 4, *keys, video_id, outcome, ttl, flag)) == 1
 
 
 @dataclass(frozen=True)
@@ -76,6 +122,7 @@ class VideoGate:
     settled: bool
     cancelled: bool
     reindex: bool | None  # None: the job's live state is gone from Redis
+    indexed: bool = False  # the video was indexed before (a hint: PostgreSQL decides)
 
 
 def video_gate(*, job_id: int, video_id: str) -> VideoGate:
@@ -84,11 +131,13 @@ def video_gate(*, job_id: int, video_id: str) -> VideoGate:
     pipe.sismember(_key(job_id, "settled"), video_id)
     pipe.exists(_key(job_id, "cancel"))
     pipe.hget(_key(job_id, "meta"), "reindex")
-    settled, cancelled, reindex = pipe.execute()
+    pipe.exists(_indexed_key(video_id))
+    settled, cancelled, reindex, indexed = pipe.execute()
     return VideoGate(
         settled=bool(settled),
         cancelled=bool(cancelled),
         reindex=None if reindex is None else reindex == b"1",
+        indexed=bool(indexed),
     )
 
 
@@ -154,7 +203,7 @@ def snapshot(*, job_id: int) -> Snapshot:
     snap = Snapshot(
         total=int(meta.get("total", 0)),
         skipped=int(meta.get("skipped", 0)),
-        todo=int(meta.get("todo", 0)),
+        todo=int(meta.get("todo", meta.get("total", 0) - meta.get("skipped", 0))),
         settled=int(settled),
         counts=counts,
         found=True,

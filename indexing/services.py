@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,11 +37,13 @@ from playlists import services as playlist_services
 from playlists.models import LIKED_ID, Playlist, PlaylistItem
 from videos.models import Transcript, Video
 from videos.parsing import parse_timestamp, video_from_playlist_item, video_from_resource
+from videos.search.cache import bump_version
 from videos.services import (
     DETAIL_FIELDS,
     SNIPPET_FIELDS,
-    transcript_mark,
-    transcript_save,
+    TranscriptWrite,
+    transcript_mark_write,
+    transcript_write,
     video_upsert_many,
 )
 
@@ -200,10 +203,18 @@ def _job_wait_quota(job_id: int, reset_at: datetime) -> None:
 class Listing:
     video_ids: list[str]  # YouTube ids in playlist order, without duplicates
     pks: dict[str, int]
+    complete: bool = True  # False: stopped early (the job was cancelled while listing)
 
 
-def _list_playlist(client: YouTubeClient, playlist: Playlist) -> Listing:
-    """Page through the playlist (50 a call), upserting items, videos and their details."""
+# Called with each page's new videos (ids in playlist order, their pks); False stops the listing.
+PageHandler = Callable[[list[str], dict[str, int]], bool]
+
+
+def _list_playlist(
+    client: YouTubeClient, playlist: Playlist, on_page: PageHandler | None = None
+) -> Listing:
+    """Page through the playlist (50 a call), upserting items, videos and their details, and
+    hand each page's new videos to `on_page` as soon as they are stored."""
     meta = client.playlists_by_id([playlist.api_id])
     if meta and not playlist.is_liked:
         playlist_services.playlist_upsert_many(resources=meta)
@@ -215,10 +226,11 @@ def _list_playlist(client: YouTubeClient, playlist: Playlist) -> Listing:
         page = client.playlist_items(playlist.api_id, page_token=token)
         page_pks, item_ids = _store_page(client, playlist, page.items)
         seen_items += item_ids
-        for youtube_id in page_pks:
-            if youtube_id not in pks:
-                order.append(youtube_id)
+        new = [v for v in page_pks if v not in pks]
+        order += new
         pks.update(page_pks)
+        if on_page is not None and new and not on_page(new, pks):
+            return Listing(video_ids=order, pks=pks, complete=False)
         token = page.next_page_token
         if not token:
             break
@@ -260,13 +272,22 @@ def _store_page(
 
 
 def playlist_index_run(*, job_id: int) -> None:
-    """List the playlist, record every video for the job, then publish one task per video."""
+    """List the playlist and fan out as it goes: each page's videos get their JobVideo rows and
+    their tasks as soon as the page is stored, so transcripts are being fetched while the rest
+    of a long playlist is still being listed (the listing of 3000 videos took ~4 s)."""
     job = _claim_for_listing(job_id)
     if job is None:
         return
+    # A job listed before (the orchestrator died or waited for quota mid-listing) may have
+    # settled videos already: its live state is rebuilt from PostgreSQL once the listing ends.
+    relist = JobVideo.objects.filter(job_id=job_id).exists()
+    if not relist:
+        progress.job_begin(job_id=job_id, total=0, skipped=0, todo=None, reindex=job.reindex)
     try:
         client = _youtube_client(job.user)
-        listing = _list_playlist(client, job.playlist)
+        listing = _list_playlist(
+            client, job.playlist, on_page=lambda ids, pks: _fan_out_page(job, ids, pks, relist)
+        )
         if client.credentials is not None:
             playlist_services.google_credentials_store(
                 user=job.user, credentials=client.credentials
@@ -289,22 +310,29 @@ def playlist_index_run(*, job_id: int) -> None:
         raise
     except YouTubeError as exc:
         return _job_fail(job_id, f"YouTube error: {exc}")
-    _fan_out(job, listing)
+    if listing.complete:
+        _fan_out_done(job, relist)
 
 
-def _fan_out(job: IndexJob, listing: Listing) -> None:
-    pks = [listing.pks[v] for v in listing.video_ids]
+def _fan_out_page(job: IndexJob, video_ids: list[str], pks: dict[str, int], relist: bool) -> bool:
+    """JobVideo rows for one page's videos, and their tasks once those rows are committed.
+    False when the job stopped running (cancelled while listing): list no further."""
+    page = [pks[v] for v in video_ids]
     done = set()
     if not job.reindex:
         done = set(
-            Transcript.objects.filter(video_id__in=pks, status__in=SETTLED_TRANSCRIPTS).values_list(
-                "video_id", flat=True
-            )
+            Transcript.objects.filter(
+                video_id__in=page, status__in=SETTLED_TRANSCRIPTS
+            ).values_list("video_id", flat=True)
         )
     with transaction.atomic():
-        locked = IndexJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != Status.RUNNING or locked.dispatched_at is not None:
-            return  # cancelled while listing, or another delivery already fanned out
+        # The job's row lock orders this page against Cancel: either Cancel sees these rows
+        # (and skips them) or this page sees the job cancelled.
+        status = (
+            IndexJob.objects.select_for_update().filter(pk=job.pk).values_list("status", flat=True)
+        )
+        if status.first() != Status.RUNNING:
+            return False
         JobVideo.objects.bulk_create(
             [
                 JobVideo(
@@ -313,33 +341,56 @@ def _fan_out(job: IndexJob, listing: Listing) -> None:
                     outcome=Outcome.SKIPPED if pk in done else Outcome.PENDING,
                     reason="already indexed" if pk in done else "",
                 )
-                for pk in pks
+                for pk in page
             ],
             ignore_conflicts=True,
-            batch_size=1000,
         )
-        todo = [v for v in listing.video_ids if listing.pks[v] not in done]
-        locked.total = len(pks)
-        locked.skipped = len(pks) - len(todo)
+        todo = [v for v in video_ids if pks[v] not in done]
+        skipped = len(page) - len(todo)
+
+        def publish() -> None:
+            if not relist:  # a re-listing rebuilds the live counts at its end instead
+                progress.job_listed(job_id=job.pk, total=len(page), skipped=skipped)
+            _publish_videos(job.pk, todo)
+
+        transaction.on_commit(publish)
+    return True
+
+
+def _fan_out_done(job: IndexJob, relist: bool) -> None:
+    """The listing is complete: store the totals and mark the job dispatched (the sweeper
+    watches it from now on); the job finishes when its last video settles, or right away when
+    every video has settled already (or there was none)."""
+    with transaction.atomic():
+        locked = IndexJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != Status.RUNNING or locked.dispatched_at is not None:
+            return  # cancelled while listing, or another delivery already fanned out
+        counts = JobVideo.objects.filter(job_id=job.pk).aggregate(
+            total=Count("id"), skipped=Count("id", filter=Q(outcome=Outcome.SKIPPED))
+        )
+        locked.total, locked.skipped = counts["total"], counts["skipped"]
         locked.dispatched_at = timezone.now()
         locked.save(update_fields=["total", "skipped", "dispatched_at"])
-        progress.job_begin(
-            job_id=job.pk,
-            total=len(pks),
-            skipped=locked.skipped,
-            todo=len(todo),
-            reindex=locked.reindex,
-        )
-        transaction.on_commit(lambda: _publish(job.pk, todo))
-    logger.info("job %s: %d videos, %d to index", job.pk, len(pks), len(todo))
+        total, skipped = locked.total, locked.skipped
+        transaction.on_commit(lambda: _dispatched(job.pk, total, skipped, relist))
+    logger.info("job %s: %d videos, %d skipped", job.pk, total, skipped)
 
 
-def _publish(job_id: int, video_ids: list[str]) -> None:
-    """One producer for the whole fan-out (no pool round trip per message)."""
-    from indexing.tasks import finish_job, index_video, sweep_job
+def _dispatched(job_id: int, total: int, skipped: int, relist: bool) -> None:
+    from indexing.tasks import finish_job, sweep_job
+
+    if relist:
+        _progress_rebuild(job_id)
+    if progress.job_listed_all(job_id=job_id, total=total, skipped=skipped):
+        finish_job.delay(job_id)  # everything settled while we were listing (or nothing to do)
+    sweep_job.apply_async((job_id,), countdown=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
+
+
+def _publish_videos(job_id: int, video_ids: list[str]) -> None:
+    """One producer for a batch of messages (no pool round trip per message)."""
+    from indexing.tasks import index_video
 
     if not video_ids:
-        finish_job.delay(job_id)
         return
     with index_video.app.producer_or_acquire() as producer:
         for n, video_id in enumerate(video_ids, 1):
@@ -347,6 +398,13 @@ def _publish(job_id: int, video_ids: list[str]) -> None:
             if n % PUBLISH_YIELD_EVERY == 0:
                 # Under gevent this lets the worker start on the first videos while we publish.
                 time.sleep(0)
+
+
+def _publish(job_id: int, video_ids: list[str]) -> None:
+    """Re-publish videos of a dispatched job (retry failed, sweeper), and watch it again."""
+    from indexing.tasks import sweep_job
+
+    _publish_videos(job_id, video_ids)
     sweep_job.apply_async((job_id,), countdown=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
 
 
@@ -392,8 +450,13 @@ def video_index_run(*, video_id: str, job_id: int, attempt: int = 0) -> str | No
                 2 + random.random() * 3, "video locked by another worker", counts=False
             )
         reindex = _job_reindex(job_id) if gate.reindex is None else gate.reindex
-        if not reindex and _already_indexed(video_id):
-            return _record(job_id, video_id, Outcome.INDEXED, "already indexed", attempt)
+        if not reindex and gate.indexed:
+            # Indexed since the fan-out (another job): no fetch, if PostgreSQL agrees.
+            recorded = _record(
+                job_id, video_id, Outcome.INDEXED, "already indexed", attempt, if_indexed=True
+            )
+            if recorded:
+                return recorded
         _release_connection()
         ratelimit.acquire()
         try:
@@ -421,20 +484,6 @@ def _release_connection() -> None:
     each greenlet holds its own, and 100 greenlets on a pool of 10 would queue for it."""
     if not connection.in_atomic_block:
         connection.close()
-
-
-_ALREADY_INDEXED_SQL = f"""
-    SELECT 1 FROM {Transcript._meta.db_table} AS t JOIN {Video._meta.db_table} AS v
-        ON v.id = t.video_id
-     WHERE v.youtube_id = %s AND t.status = ANY(%s) LIMIT 1
-"""  # noqa: S608 (table names from our models, values as parameters)
-
-
-def _already_indexed(video_id: str) -> bool:
-    """Raw SQL for the same reason as _claim_outcome: it runs once per video."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ALREADY_INDEXED_SQL, [video_id, [str(s) for s in SETTLED_TRANSCRIPTS]])
-        return cursor.fetchone() is not None
 
 
 def _retry_or_fail(
@@ -467,27 +516,36 @@ def _record(
     *,
     result: transcript_client.TranscriptResult | None = None,
     transcript: str | None = None,
+    if_indexed: bool = False,
 ) -> str | None:
-    """Store the transcript (or why there is none) and the job's outcome in one transaction,
-    then settle the video in Redis; the last one to settle queues finish_job."""
-    with transaction.atomic():
-        # Claim the outcome first: nothing pending (cancelled, or a duplicate delivery already
-        # recorded it) means nothing to write. One statement resolves the video and claims.
-        pk = _claim_outcome(job_id, video_id, outcome, reason, attempt)
-        if pk is None:
-            return None
-        if result is not None:
-            transcript_save(
-                video_id=pk,
-                language=result.language,
-                is_generated=result.is_generated,
-                segments=result.segments,
-            )
-        elif transcript is not None:
-            transcript_mark(video_id=pk, status=transcript, error=reason)
+    """Claim the job's outcome for the video and store its transcript (or why there is none)
+    in one statement, then settle the video in Redis; the last one to settle queues finish_job.
+    Nothing pending (cancelled, or a duplicate delivery recorded it already) writes nothing."""
+    now = timezone.now()
+    write = None
+    if result is not None:
+        write = transcript_write(
+            source="claim",
+            language=result.language,
+            is_generated=result.is_generated,
+            segments=result.segments,
+            fetched_at=now,
+        )
+    elif transcript is not None:
+        write = transcript_mark_write(
+            source="claim", status=transcript, error=reason, fetched_at=now
+        )
+    pk = _claim_outcome(job_id, video_id, outcome, reason, attempt, write, if_indexed=if_indexed)
+    # Back to the pool before the Redis calls: the connection's work is done.
+    _release_connection()
+    if pk is None:
+        return None
     if result is not None:
         _search_index([pk])
-    _settle(job_id, video_id, outcome)
+    elif write is not None:
+        bump_version()  # the video's transcript state changed
+    indexed = result is not None or transcript in SETTLED_TRANSCRIPTS or if_indexed
+    _settle(job_id, video_id, outcome, indexed=indexed)
     return outcome
 
 
@@ -496,17 +554,37 @@ _CLAIM_SQL = f"""
        SET outcome = %s, reason = %s, attempts = %s, updated_at = now()
       FROM {Video._meta.db_table} AS v
      WHERE v.youtube_id = %s AND jv.video_id = v.id AND jv.job_id = %s AND jv.outcome = %s
- RETURNING v.id
+           {{condition}}
+ RETURNING v.id, v.search_tier
+"""  # noqa: S608 (table names from our models, values as parameters)
+_IF_INDEXED_SQL = f"""
+       AND EXISTS (SELECT 1 FROM {Transcript._meta.db_table} AS t
+                    WHERE t.video_id = v.id AND t.status = ANY(%s))
 """  # noqa: S608 (table names from our models, values as parameters)
 
 
-def _claim_outcome(job_id: int, video_id: str, outcome: str, reason: str, attempt: int):
-    """Raw SQL on purpose: this runs once per video, and the ORM's compile step cost as much
-    as the two queries it replaces (video lookup + conditional update)."""
+def _claim_outcome(
+    job_id: int,
+    video_id: str,
+    outcome: str,
+    reason: str,
+    attempt: int,
+    write: TranscriptWrite | None = None,
+    *,
+    if_indexed: bool = False,
+) -> int | None:
+    """The claim and the transcript write are one statement, so one round trip and its own
+    transaction (raw SQL: this runs once per video, and the ORM's compile step cost as much as
+    the queries); the write's CTEs see the claimed row only, so a lost claim writes nothing."""
+    params = [outcome, reason[:1000], attempt + 1, video_id, job_id, Outcome.PENDING]
+    claim = _CLAIM_SQL.format(condition="")
+    if if_indexed:
+        # Only if the transcript really is stored: the Redis hint may be stale.
+        claim = _CLAIM_SQL.format(condition=_IF_INDEXED_SQL)
+        params.append([str(s) for s in SETTLED_TRANSCRIPTS])
+    sql = f"WITH claim AS ({claim}) {write.sql if write else ''} SELECT id FROM claim"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            _CLAIM_SQL, [outcome, reason[:1000], attempt + 1, video_id, job_id, Outcome.PENDING]
-        )
+        cursor.execute(sql, params + (write.params if write else []))
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -523,8 +601,8 @@ def _search_index(pks: list[int]) -> None:
         logger.exception("search index update failed for %s", pks)
 
 
-def _settle(job_id: int, video_id: str, outcome: str) -> None:
-    if progress.settle(job_id=job_id, video_id=video_id, outcome=outcome):
+def _settle(job_id: int, video_id: str, outcome: str, *, indexed: bool = False) -> None:
+    if progress.settle(job_id=job_id, video_id=video_id, outcome=outcome, indexed=indexed):
         from indexing.tasks import finish_job
 
         finish_job.delay(job_id)

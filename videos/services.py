@@ -171,88 +171,121 @@ def chunk_segments(segments: Iterable[Segment], *, seconds: float = CHUNK_SECOND
     return chunks
 
 
-_TRANSCRIPT_SAVE_SQL = f"""
-    WITH old_chunks AS (DELETE FROM {TranscriptChunk._meta.db_table} WHERE video_id = %s)
-    INSERT INTO {Transcript._meta.db_table}
-           (video_id, language, is_generated, status, error, fetched_at)
-    VALUES (%s, %s, %s, %s, '', %s)
-    ON CONFLICT (video_id) DO UPDATE
-       SET language = EXCLUDED.language, is_generated = EXCLUDED.is_generated,
-           status = EXCLUDED.status, error = EXCLUDED.error, fetched_at = EXCLUDED.fetched_at
- RETURNING id, (SELECT search_tier FROM {Video._meta.db_table} WHERE id = %s)
+@dataclass(frozen=True)
+class TranscriptWrite:
+    """Data-modifying CTEs that replace one video's transcript (and its chunks) in a single
+    statement, for a statement whose CTE named `source` yields that video's (id, search_tier),
+    or no row, and then nothing is written. The caller adds the source CTE before `sql` and its
+    own final SELECT after it (the ids in `saved`).
+
+    One statement is one round trip and its own transaction: the fan-out's greenlets otherwise
+    held a pooled connection "idle in transaction" across six round trips (BEGIN, claim, upsert,
+    COPY, its data, COMMIT), each followed by a wait for the worker's CPU (docs/BENCHMARKS.md).
+    """
+
+    sql: str
+    params: list
+
+
+_TRANSCRIPT = Transcript._meta.db_table
+_CHUNKS = TranscriptChunk._meta.db_table
+_UPSERT_TRANSCRIPT = f"""
+    INSERT INTO {_TRANSCRIPT} (video_id, language, is_generated, status, error, fetched_at)
+    SELECT id, %s, %s, %s, %s, %s FROM {{source}}
+    ON CONFLICT (video_id) DO UPDATE SET {{update}}
+    RETURNING id, video_id, language, is_generated
 """  # noqa: S608 (table names from our models, values as parameters)
 
 
-# No savepoint inside a caller's transaction (index_video's): it cost two round trips per video,
-# and an error here aborts that whole transaction anyway.
+def transcript_write(
+    *, source: str, language: str, is_generated: bool, segments: Sequence[Segment], fetched_at
+) -> TranscriptWrite:
+    """The transcript upserted, its old chunks deleted, the new ones inserted with the video's
+    search tier (so the chunk trigger never runs here)."""
+    chunks = chunk_segments(segments)
+    update = (
+        "language = EXCLUDED.language, is_generated = EXCLUDED.is_generated, "
+        "status = EXCLUDED.status, error = EXCLUDED.error, fetched_at = EXCLUDED.fetched_at"
+    )
+    # The INSERT reads old_chunks' count first, so the DELETE has run before any new row meets
+    # the (video, position) unique index: sibling CTEs otherwise run in no set order.
+    sql = f"""
+        , old_chunks AS (
+            DELETE FROM {_CHUNKS} WHERE video_id IN (SELECT id FROM {source}) RETURNING 1
+        )
+        , saved AS ({_UPSERT_TRANSCRIPT.format(source=source, update=update)})
+        , new_chunks AS (
+            INSERT INTO {_CHUNKS} (transcript_id, video_id, position, start, duration, text,
+                                   segment_starts, segment_offsets, search_tier)
+            SELECT saved.id, saved.video_id, c.position, c.start, c.duration, c.text,
+                   c.starts::float8[], c.offsets::int[], {source}.search_tier
+              FROM saved JOIN {source} ON {source}.id = saved.video_id,
+                   unnest(%s::int[], %s::float8[], %s::float8[], %s::text[], %s::text[],
+                          %s::text[]) AS c(position, start, duration, text, starts, offsets)
+             WHERE (SELECT count(*) FROM old_chunks) >= 0
+        )
+    """  # noqa: S608 (table names from our models, values as parameters)
+    params = [
+        language,
+        is_generated,
+        Transcript.Status.FETCHED,
+        "",
+        fetched_at,
+        [c.position for c in chunks],
+        [float(c.start) for c in chunks],
+        [float(c.duration) for c in chunks],
+        [c.text for c in chunks],
+        ["{" + ",".join(map(repr, map(float, c.segment_starts))) + "}" for c in chunks],
+        ["{" + ",".join(map(str, c.segment_offsets)) + "}" for c in chunks],
+    ]
+    return TranscriptWrite(sql, params)
+
+
+def transcript_mark_write(*, source: str, status: str, error: str, fetched_at) -> TranscriptWrite:
+    """The transcript marked with a status and why (no usable one), its old chunks deleted."""
+    update = "status = EXCLUDED.status, error = EXCLUDED.error, fetched_at = EXCLUDED.fetched_at"
+    sql = f"""
+        , old_chunks AS (DELETE FROM {_CHUNKS} WHERE video_id IN (SELECT id FROM {source}))
+        , saved AS ({_UPSERT_TRANSCRIPT.format(source=source, update=update)})
+    """  # noqa: S608 (table names from our models, values as parameters)
+    return TranscriptWrite(sql, ["", False, status, error[:2000], fetched_at])
+
+
+_VIDEO_SOURCE = f"WITH video AS (SELECT id, search_tier FROM {Video._meta.db_table} WHERE id = %s)"  # noqa: S608
+
+
+def _write_one(video_id: int, write: TranscriptWrite) -> tuple[int, str, bool]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_VIDEO_SOURCE} {write.sql} SELECT id, language, is_generated FROM saved",  # noqa: S608
+            [video_id, *write.params],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Video.DoesNotExist(f"no video with id {video_id}")
+    return row
+
+
+# No savepoint inside a caller's transaction: it cost two round trips per video, and an error
+# here aborts that whole transaction anyway.
 @transaction.atomic(savepoint=False)
 def transcript_save(
     *, video_id: int, language: str, is_generated: bool, segments: Sequence[Segment]
 ) -> Transcript:
     """Replace the video's transcript with these segments, chunked; idempotent."""
-    # One statement upserts the transcript and deletes the old chunks (a data-modifying WITH
-    # runs whether or not it is read): update_or_create + QuerySet.delete() cost 5 extra round
-    # trips per video, and bulk_create's ORM compile step as much CPU as the query itself, which
-    # the playlist fan-out pays thousands of times (docs/BENCHMARKS.md).
-    transcript = Transcript(
-        video_id=video_id,
+    fetched_at = timezone.now()
+    write = transcript_write(
+        source="video",
         language=language,
         is_generated=is_generated,
-        status=Transcript.Status.FETCHED,
-        error="",
-        fetched_at=timezone.now(),
+        segments=segments,
+        fetched_at=fetched_at,
     )
-    chunks = chunk_segments(segments)
-    # COPY is ~1.7 ms per video cheaper than executemany (YOUTUBE-NOTES.md).
-    table = TranscriptChunk._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _TRANSCRIPT_SAVE_SQL,
-            [
-                video_id,
-                video_id,
-                language,
-                is_generated,
-                transcript.status,
-                transcript.fetched_at,
-                video_id,
-            ],
-        )
-        # The video's search tier goes into the COPY, so the chunk trigger never runs here.
-        transcript.pk, tier = cursor.fetchone()
-        transcript._state.adding = False
-        raw = cursor.cursor
-        with raw.copy(
-            f"COPY {table} (transcript_id, video_id, position, start, duration, text,"
-            " segment_starts, segment_offsets, search_tier) FROM STDIN"
-        ) as copy:
-            for chunk in chunks:
-                copy.write_row(
-                    (
-                        transcript.pk,
-                        video_id,
-                        chunk.position,
-                        chunk.start,
-                        chunk.duration,
-                        chunk.text,
-                        [float(s) for s in chunk.segment_starts],
-                        list(chunk.segment_offsets),
-                        tier,
-                    )
-                )
+    pk, _, _ = _write_one(video_id, write)
     bump_version_on_commit()
-    return transcript
-
-
-_TRANSCRIPT_MARK_SQL = f"""
-    WITH old_chunks AS (DELETE FROM {TranscriptChunk._meta.db_table} WHERE video_id = %s)
-    INSERT INTO {Transcript._meta.db_table}
-           (video_id, language, is_generated, status, error, fetched_at)
-    VALUES (%s, '', false, %s, %s, %s)
-    ON CONFLICT (video_id) DO UPDATE
-       SET status = EXCLUDED.status, error = EXCLUDED.error, fetched_at = EXCLUDED.fetched_at
- RETURNING id, language, is_generated
-"""  # noqa: S608 (table names from our models, values as parameters)
+    return _transcript(
+        pk, video_id, language, is_generated, Transcript.Status.FETCHED, "", fetched_at
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -262,17 +295,20 @@ def transcript_mark(*, video_id: int, status: str, error: str = "") -> Transcrip
     One statement, like transcript_save: the fan-out calls this for every caption-less video.
     """
     fetched_at = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(_TRANSCRIPT_MARK_SQL, [video_id, video_id, status, error[:2000], fetched_at])
-        pk, language, is_generated = cursor.fetchone()
+    write = transcript_mark_write(source="video", status=status, error=error, fetched_at=fetched_at)
+    pk, language, is_generated = _write_one(video_id, write)
     bump_version_on_commit()
+    return _transcript(pk, video_id, language, is_generated, status, error[:2000], fetched_at)
+
+
+def _transcript(pk, video_id, language, is_generated, status, error, fetched_at) -> Transcript:
     transcript = Transcript(
         pk=pk,
         video_id=video_id,
         language=language,
         is_generated=is_generated,
         status=status,
-        error=error[:2000],
+        error=error,
         fetched_at=fetched_at,
     )
     transcript._state.adding = False

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from indexing import progress, services
 from indexing.models import IndexJob, JobVideo
@@ -298,3 +302,112 @@ def test_the_sweeper_requeues_lost_videos_then_fails_them_with_a_reason(
         r.startswith("lost")
         for r in JobVideo.objects.filter(job=job).values_list("reason", flat=True)
     )
+
+
+def test_each_page_is_fanned_out_before_the_listing_ends(
+    alice, yt, settings, django_capture_on_commit_callbacks, redis_client
+):
+    source = playlist_of(yt, ALICE, size=500)
+    job = start(alice, source.id)
+    consumer = f"oauth:{settings.GOOGLE_CLIENT_ID}"
+    used = yt.control.quota(consumer)["units"]
+    # playlists.list, then per page playlistItems.list + videos.list: quota ends on page 3.
+    yt.control.set_config(units_per_day=used + 1 + 2 * 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.playlist_index_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.WAITING_QUOTA
+    first_pages = JobVideo.objects.filter(job=job)
+    assert 80 <= first_pages.count() <= 100
+    # Their tasks are queued already, and no video can be taken for the job's last one yet.
+    queued = [json.loads(m)["headers"] for m in redis_client.lrange("interactive", 0, -1)]
+    assert sorted(h["argsrepr"] for h in queued if h["task"].endswith("index_video")) == sorted(
+        repr((v, job.pk))
+        for v in first_pages.filter(outcome="pending").values_list("video__youtube_id", flat=True)
+    )
+    assert progress.snapshot(job_id=job.pk).total == first_pages.count()
+    assert job.dispatched_at is None
+    redis_client.delete("interactive")
+    run_videos(job.pk)  # the first pages' videos are indexed while the job waits
+    assert services.job_sweep(job_id=job.pk) == "idle"
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.WAITING_QUOTA
+
+    # After the reset the listing starts over: every video once, the live state rebuilt.
+    yt.control.set_config(units_per_day=10_000)
+    IndexJob.objects.filter(pk=job.pk).update(resume_at=timezone.now() - timedelta(seconds=1))
+    job = run_job(job, django_capture_on_commit_callbacks)
+    assert job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES)
+    assert job.total == PlaylistItem.objects.filter(playlist=job.playlist).count() > 400
+    assert job.indexed + job.no_transcript + job.unavailable + job.failed == job.total
+    snapshot = progress.snapshot(job_id=job.pk)
+    assert snapshot.todo == snapshot.settled == job.total - job.skipped
+
+
+def test_no_video_is_the_last_while_the_listing_runs_and_its_end_says_when_all_settled(
+    redis_client,
+):
+    progress.job_begin(job_id=9, total=0, skipped=0, todo=None)
+    progress.job_listed(job_id=9, total=3, skipped=1)
+    assert not progress.settle(job_id=9, video_id="a", outcome="indexed")
+    assert not progress.settle(job_id=9, video_id="b", outcome="failed")
+    snapshot = progress.snapshot(job_id=9)
+    assert (snapshot.total, snapshot.skipped, snapshot.todo, snapshot.settled) == (3, 1, 2, 2)
+    assert progress.job_listed_all(job_id=9, total=3, skipped=1)  # both settled already
+
+    progress.job_begin(job_id=10, total=0, skipped=0, todo=None)
+    assert not progress.settle(job_id=10, video_id="a", outcome="indexed")
+    assert not progress.job_listed_all(job_id=10, total=2, skipped=0)
+    assert progress.settle(job_id=10, video_id="b", outcome="indexed")  # now the last one
+    assert progress.job_listed_all(job_id=0, total=0, skipped=0)  # nothing to do: finished
+
+
+def test_a_second_delivery_writes_nothing_even_when_redis_forgot_the_video(
+    alice, yt, django_capture_on_commit_callbacks, redis_client
+):
+    source = playlist_of(yt, ALICE, size=5)
+    job = run_job(start(alice, source.id, reindex=True), django_capture_on_commit_callbacks)
+    entry = JobVideo.objects.filter(job=job, outcome="indexed").select_related("video").first()
+    chunks = list(TranscriptChunk.objects.filter(video=entry.video).values_list("id", flat=True))
+    redis_client.flushdb()  # no live state: the transcript is fetched again (re-index job)...
+    fetches = transcript_requests(yt)
+
+    assert services.video_index_run(video_id=entry.video.youtube_id, job_id=job.pk) is None
+    assert transcript_requests(yt) > fetches
+
+    # ...but the claim in the same statement found nothing pending, so nothing was written.
+    assert chunks
+    assert (
+        list(TranscriptChunk.objects.filter(video=entry.video).values_list("id", flat=True))
+        == chunks
+    )
+    entry.refresh_from_db()
+    assert entry.outcome == "indexed" and entry.attempts == 1
+
+
+def test_a_video_indexed_by_another_job_meanwhile_is_not_fetched_again_unless_it_is_gone(
+    alice, bob, yt, django_capture_on_commit_callbacks
+):
+    public = yt.dataset.public_playlist_ids[0]
+    first, second = start(alice, public), start(bob, public)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=first.pk)
+        services.playlist_index_run(job_id=second.pk)
+    # Both jobs listed the playlist before either indexed anything: all pending in both.
+    assert not JobVideo.objects.filter(job=second).exclude(outcome="pending").exists()
+    run_videos(first.pk)
+    gone = Transcript.objects.filter(video__job_entries__job=second, status="fetched").first()
+    gone.delete()  # the Redis hint says indexed, PostgreSQL no longer has it
+    fetches = transcript_requests(yt)
+
+    run_videos(second.pk)
+
+    assert transcript_requests(yt) - fetches == 3  # only the deleted one, fetched again
+    second.refresh_from_db()
+    entries = JobVideo.objects.filter(job=second).exclude(outcome="skipped")
+    assert entries.count() > 5
+    assert set(entries.exclude(video=gone.video).values_list("reason", flat=True)) == {
+        "already indexed"
+    }
+    assert entries.get(video=gone.video).outcome == "indexed"
+    assert Transcript.objects.get(video=gone.video).status == "fetched"
