@@ -318,8 +318,10 @@ def sizes(fts_path: Path) -> dict:
         cursor.execute(
             "SELECT pg_total_relation_size('videos_transcriptchunk'),"
             " pg_total_relation_size('videos_video'),"
-            " pg_relation_size('chunk_search_top_gin') + pg_relation_size('chunk_search_hot_gin')"
-            " + pg_relation_size('chunk_search_cold_gin') + pg_relation_size('video_search_gin')"
+            " (SELECT sum(pg_relation_size(indexrelid)) FROM pg_index i"
+            "  JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+            "  WHERE a.amname = 'gin' AND i.indrelid IN"
+            "  ('videos_transcriptchunk'::regclass, 'videos_video'::regclass))::bigint"
         )
         chunks, videos, gin = cursor.fetchone()
     return {
