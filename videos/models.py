@@ -11,7 +11,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
-# Search vectors are GENERATED columns, so every write path (bulk upserts, COPY of chunks) keeps
+# Search vectors are GENERATED columns, so every write path (bulk upserts, chunk inserts) keeps
 # them current without a step of its own. videos_tags_text() is an IMMUTABLE wrapper of
 # array_to_string, created in migration 0002, because generated columns need immutable functions.
 SEARCH_CONFIG = "english"
@@ -179,8 +179,8 @@ class TranscriptChunk(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
-    # The video's search tier, copied by transcript_save's COPY; a row inserted without one
-    # gets it from a trigger (migration 0005), which runs only then (WHEN ... IS NULL).
+    # The video's search tier, written with the chunk rows (videos.services); a row inserted
+    # without one gets it from a trigger (migration 0005), which runs only then (WHEN ... IS NULL).
     search_tier = models.PositiveSmallIntegerField(
         choices=SearchTier.choices, null=True, blank=True, default=None
     )
