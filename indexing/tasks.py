@@ -40,6 +40,12 @@ def index_playlist(self, job_id: int) -> None:
                 services._job_fail(job_id, f"YouTube kept failing: {exc}")
                 return
             raise
+        except Exception as exc:
+            # Anything else will fail again on a retry (a bug, a stored token this deployment
+            # cannot decrypt...): the job fails with the reason instead of staying "running"
+            # forever (the sweeper only watches jobs whose videos were fanned out).
+            logger.exception("job %s: the orchestrator failed", job_id)
+            services._job_fail(job_id, f"indexing could not start: {exc}")
 
 
 @shared_task(bind=True, max_retries=None, **RELIABLE)
