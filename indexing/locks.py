@@ -6,6 +6,8 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from redis.client import Pipeline
+
 from indexing.redis import client
 
 # Compare-and-delete: a lock that expired and was taken by someone else is never released by us.
@@ -16,14 +18,25 @@ return 0
 
 
 def lock_acquire(name: str, *, ttl_seconds: float) -> str | None:
+    pipe = client().pipeline(transaction=False)
+    token = lock_acquire_queue(pipe, name, ttl_seconds=ttl_seconds)
+    return token if pipe.execute()[0] else None
+
+
+def lock_acquire_queue(pipe: Pipeline, name: str, *, ttl_seconds: float) -> str:
+    """Queue the acquisition on a pipeline shared with other commands (one round trip); the
+    token is ours if the pipeline's reply for it is true."""
     token = secrets.token_hex(8)
-    if client().set(f"ti:lock:{name}", token, nx=True, px=int(ttl_seconds * 1000)):
-        return token
-    return None
+    pipe.set(f"ti:lock:{name}", token, nx=True, px=int(ttl_seconds * 1000))
+    return token
 
 
 def lock_release(name: str, token: str) -> bool:
     return bool(client().eval(_RELEASE, 1, f"ti:lock:{name}", token))
+
+
+def lock_release_queue(pipe: Pipeline, name: str, token: str) -> None:
+    pipe.eval(_RELEASE, 1, f"ti:lock:{name}", token)
 
 
 @contextmanager

@@ -22,7 +22,10 @@ PostgreSQL (JobVideo) stays the truth; Redis is the cheap live view, rebuilt fro
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from redis.client import Pipeline
 
 from indexing import conf
 from indexing.redis import client
@@ -103,9 +106,17 @@ def _indexed_key(video_id: str) -> str:
     return f"ti:indexed:{video_id}"
 
 
-def settle(*, job_id: int, video_id: str, outcome: str, indexed: bool = False) -> bool:
+def settle(
+    *,
+    job_id: int,
+    video_id: str,
+    outcome: str,
+    indexed: bool = False,
+    also: Callable[[Pipeline], None] | None = None,
+) -> bool:
     """Record a video's outcome (and, when `indexed`, that its transcript state is stored);
-    True when this was the last video of the job to settle."""
+    True when this was the last video of the job to settle. `also` queues more commands for
+    the same round trip (the video lock's release)."""
     ttl = conf.get("INDEXING_PROGRESS_TTL_SECONDS")
     keys = (
         _key(job_id, "settled"),
@@ -114,7 +125,11 @@ def settle(*, job_id: int, video_id: str, outcome: str, indexed: bool = False) -
         _indexed_key(video_id),
     )
     flag = "1" if indexed else "0"
-    return int(client().eval(_SETTLE, 4, *keys, video_id, outcome, ttl, flag)) == 1
+    pipe = client().pipeline(transaction=False)
+    pipe.eval(_SETTLE, 4, *keys, video_id, outcome, ttl, flag)
+    if also is not None:
+        also(pipe)
+    return int(pipe.execute()[0]) == 1
 
 
 @dataclass(frozen=True)
@@ -125,14 +140,26 @@ class VideoGate:
     indexed: bool = False  # the video was indexed before (a hint: PostgreSQL decides)
 
 
+GATE_REPLIES = 4
+
+
 def video_gate(*, job_id: int, video_id: str) -> VideoGate:
     """One round trip before a video's work: done already? job cancelled? re-index asked?"""
     pipe = client().pipeline(transaction=False)
+    video_gate_queue(pipe, job_id=job_id, video_id=video_id)
+    return video_gate_read(pipe.execute())
+
+
+def video_gate_queue(pipe: Pipeline, *, job_id: int, video_id: str) -> None:
+    """Queue the gate's GATE_REPLIES reads on a pipeline shared with other commands."""
     pipe.sismember(_key(job_id, "settled"), video_id)
     pipe.exists(_key(job_id, "cancel"))
     pipe.hget(_key(job_id, "meta"), "reindex")
     pipe.exists(_indexed_key(video_id))
-    settled, cancelled, reindex, indexed = pipe.execute()
+
+
+def video_gate_read(replies: list) -> VideoGate:
+    settled, cancelled, reindex, indexed = replies[:GATE_REPLIES]
     return VideoGate(
         settled=bool(settled),
         cancelled=bool(cancelled),

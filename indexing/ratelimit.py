@@ -11,6 +11,7 @@ import random
 import time
 
 from django.conf import settings
+from redis.client import Pipeline
 
 from indexing.redis import client
 
@@ -51,18 +52,32 @@ return tostring(factor)
 
 def try_take(*, rate: float | None = None, capacity: float | None = None) -> float:
     """Take one token; returns 0.0 on success, else the seconds to wait before trying again."""
+    pipe = client().pipeline(transaction=False)
+    try_take_queue(pipe, rate=rate, capacity=capacity)
+    return taken_wait(pipe.execute()[0])
+
+
+def try_take_queue(pipe: Pipeline, *, rate: float | None = None, capacity: float | None = None):
+    """Queue a try_take on a pipeline shared with other commands; taken_wait(reply) reads it."""
     rate = rate or settings.TRANSCRIPT_RATE_PER_SECOND
     # A burst of one second's worth: the pace holds over any second, not just on average.
     capacity = capacity or max(1.0, rate)
-    wait_ms = client().eval(_TAKE, 2, BUCKET_KEY, SLOWDOWN_KEY, rate, capacity)
-    return int(wait_ms) / 1000
+    pipe.eval(_TAKE, 2, BUCKET_KEY, SLOWDOWN_KEY, rate, capacity)
 
 
-def acquire(*, rate: float | None = None, max_wait: float = 600.0) -> float:
-    """Block (sleeping, gevent-friendly) until a token is ours; returns the seconds waited."""
+def taken_wait(reply) -> float:
+    return int(reply) / 1000
+
+
+def acquire(
+    *, rate: float | None = None, max_wait: float = 600.0, first_wait: float | None = None
+) -> float:
+    """Block (sleeping, gevent-friendly) until a token is ours; returns the seconds waited.
+    `first_wait`: the answer of a try_take already made (queued with other commands)."""
     waited = 0.0
     while True:
-        wait = try_take(rate=rate)
+        wait = try_take(rate=rate) if first_wait is None else first_wait
+        first_wait = None
         if wait <= 0:
             return waited
         if waited >= max_wait:

@@ -18,9 +18,9 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from config.api import ApplicationError
-from indexing import conf, progress, ratelimit
-from indexing.locks import held
+from indexing import conf, locks, progress, ratelimit
 from indexing.models import IndexJob, JobVideo
+from indexing.redis import client as redis_client
 from indexing.youtube import transcripts as transcript_client
 from indexing.youtube.data_api import YouTubeClient
 from indexing.youtube.errors import (
@@ -432,19 +432,48 @@ def _job_reindex(job_id: int) -> bool:
     return IndexJob.objects.filter(pk=job_id, reindex=True).exists()
 
 
+@dataclass
+class _VideoLock:
+    """The per-video Redis lock of one task; released once, with the settle when it can be."""
+
+    name: str
+    token: str | None  # None: not ours
+    released: bool = False
+
+    def release_queue(self, pipe) -> None:
+        if self.token and not self.released:
+            locks.lock_release_queue(pipe, self.name, self.token)
+            self.released = True
+
+    def release(self) -> None:
+        if self.token and not self.released:
+            locks.lock_release(self.name, self.token)
+            self.released = True
+
+
 def video_index_run(*, video_id: str, job_id: int, attempt: int = 0) -> str | None:
     """Index one video for one job; returns the outcome recorded, or None if nothing to do.
 
     `video_id` is the YouTube id: the fetch needs no database access, so a greenlet holds a
     pooled PostgreSQL connection only for the short write at the end, never during HTTP.
+    Redis is asked twice: once before the fetch (gate, lock, rate token) and once after it
+    (settle, lock release): each round trip costs a wait for the worker's CPU under load.
     """
-    # One Redis round trip answers "settled already? cancelled? re-index?" for every video.
-    gate = progress.video_gate(job_id=job_id, video_id=video_id)
-    if gate.settled or gate.cancelled:
-        return None
-    lock_ttl = conf.get("INDEXING_VIDEO_LOCK_SECONDS")
-    with held(f"video:{video_id}", ttl_seconds=lock_ttl) as mine:
-        if not mine:
+    pipe = redis_client().pipeline(transaction=False)
+    progress.video_gate_queue(pipe, job_id=job_id, video_id=video_id)
+    lock_name = f"video:{video_id}"
+    token = locks.lock_acquire_queue(
+        pipe, lock_name, ttl_seconds=conf.get("INDEXING_VIDEO_LOCK_SECONDS")
+    )
+    # A token taken for a video that turns out to need no fetch only slows the pace a little.
+    ratelimit.try_take_queue(pipe)
+    replies = pipe.execute()
+    gate = progress.video_gate_read(replies)
+    lock = _VideoLock(lock_name, token if replies[progress.GATE_REPLIES] else None)
+    try:
+        if gate.settled or gate.cancelled:
+            return None
+        if lock.token is None:
             # Another worker has this video (maybe for another job): come back when it is done.
             raise RetryLater(
                 2 + random.random() * 3, "video locked by another worker", counts=False
@@ -453,30 +482,44 @@ def video_index_run(*, video_id: str, job_id: int, attempt: int = 0) -> str | No
         if not reindex and gate.indexed:
             # Indexed since the fan-out (another job): no fetch, if PostgreSQL agrees.
             recorded = _record(
-                job_id, video_id, Outcome.INDEXED, "already indexed", attempt, if_indexed=True
+                job_id,
+                video_id,
+                Outcome.INDEXED,
+                "already indexed",
+                attempt,
+                if_indexed=True,
+                lock=lock,
             )
             if recorded:
                 return recorded
         _release_connection()
-        ratelimit.acquire()
-        try:
-            result = transcript_client.transcript_fetch(video_id)
-        except transcript_client.TranscriptUnavailable as exc:
-            status = {"disabled": Transcript.Status.DISABLED, "none": Transcript.Status.NONE}
-            outcome = Outcome.NO_TRANSCRIPT if exc.kind in status else Outcome.UNAVAILABLE
-            tstatus = status.get(exc.kind, Transcript.Status.UNAVAILABLE)
-            return _record(job_id, video_id, outcome, exc.message, attempt, transcript=tstatus)
-        except transcript_client.Blocked as exc:
-            ratelimit.slow_down(seconds=conf.get("INDEXING_BLOCKED_SLOWDOWN_SECONDS"))
-            factor = conf.get("INDEXING_BLOCKED_BACKOFF_FACTOR")
-            return _retry_or_fail(job_id, video_id, exc.message, attempt, factor=factor)
-        except transcript_client.TranscriptTransient as exc:
-            return _retry_or_fail(job_id, video_id, exc.message, attempt)
-        except transcript_client.TranscriptError as exc:
-            return _record(
-                job_id, video_id, Outcome.FAILED, exc.message, attempt, transcript="failed"
-            )
-        return _record(job_id, video_id, Outcome.INDEXED, "", attempt, result=result)
+        ratelimit.acquire(first_wait=ratelimit.taken_wait(replies[progress.GATE_REPLIES + 1]))
+        return _fetch_and_record(job_id, video_id, attempt, lock)
+    finally:
+        lock.release()
+
+
+def _fetch_and_record(job_id: int, video_id: str, attempt: int, lock: _VideoLock) -> str | None:
+    try:
+        result = transcript_client.transcript_fetch(video_id)
+    except transcript_client.TranscriptUnavailable as exc:
+        status = {"disabled": Transcript.Status.DISABLED, "none": Transcript.Status.NONE}
+        outcome = Outcome.NO_TRANSCRIPT if exc.kind in status else Outcome.UNAVAILABLE
+        tstatus = status.get(exc.kind, Transcript.Status.UNAVAILABLE)
+        return _record(
+            job_id, video_id, outcome, exc.message, attempt, transcript=tstatus, lock=lock
+        )
+    except transcript_client.Blocked as exc:
+        ratelimit.slow_down(seconds=conf.get("INDEXING_BLOCKED_SLOWDOWN_SECONDS"))
+        factor = conf.get("INDEXING_BLOCKED_BACKOFF_FACTOR")
+        return _retry_or_fail(job_id, video_id, exc.message, attempt, factor=factor)
+    except transcript_client.TranscriptTransient as exc:
+        return _retry_or_fail(job_id, video_id, exc.message, attempt)
+    except transcript_client.TranscriptError as exc:
+        return _record(
+            job_id, video_id, Outcome.FAILED, exc.message, attempt, transcript="failed", lock=lock
+        )
+    return _record(job_id, video_id, Outcome.INDEXED, "", attempt, result=result, lock=lock)
 
 
 def _release_connection() -> None:
@@ -517,6 +560,7 @@ def _record(
     result: transcript_client.TranscriptResult | None = None,
     transcript: str | None = None,
     if_indexed: bool = False,
+    lock: _VideoLock | None = None,
 ) -> str | None:
     """Claim the job's outcome for the video and store its transcript (or why there is none)
     in one statement, then settle the video in Redis; the last one to settle queues finish_job.
@@ -545,7 +589,7 @@ def _record(
     elif write is not None:
         bump_version()  # the video's transcript state changed
     indexed = result is not None or transcript in SETTLED_TRANSCRIPTS or if_indexed
-    _settle(job_id, video_id, outcome, indexed=indexed)
+    _settle(job_id, video_id, outcome, indexed=indexed, lock=lock)
     return outcome
 
 
@@ -601,8 +645,18 @@ def _search_index(pks: list[int]) -> None:
         logger.exception("search index update failed for %s", pks)
 
 
-def _settle(job_id: int, video_id: str, outcome: str, *, indexed: bool = False) -> None:
-    if progress.settle(job_id=job_id, video_id=video_id, outcome=outcome, indexed=indexed):
+def _settle(
+    job_id: int,
+    video_id: str,
+    outcome: str,
+    *,
+    indexed: bool = False,
+    lock: _VideoLock | None = None,
+) -> None:
+    also = lock.release_queue if lock is not None else None
+    if progress.settle(
+        job_id=job_id, video_id=video_id, outcome=outcome, indexed=indexed, also=also
+    ):
         from indexing.tasks import finish_job
 
         finish_job.delay(job_id)

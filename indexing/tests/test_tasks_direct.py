@@ -411,3 +411,26 @@ def test_a_video_indexed_by_another_job_meanwhile_is_not_fetched_again_unless_it
     }
     assert entries.get(video=gone.video).outcome == "indexed"
     assert Transcript.objects.get(video=gone.video).status == "fetched"
+
+
+def test_a_video_run_leaves_no_lock_behind_and_never_frees_someone_elses(
+    alice, yt, django_capture_on_commit_callbacks, redis_client
+):
+    from indexing import locks
+
+    source = playlist_of(yt, ALICE, size=5)
+    job = start(alice, source.id)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    first, second = JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True)[:2]
+
+    token = locks.lock_acquire(f"video:{second}", ttl_seconds=60)  # another worker's
+    with pytest.raises(services.RetryLater) as later:
+        services.video_index_run(video_id=second, job_id=job.pk)
+    assert not later.value.counts
+    assert redis_client.get(f"ti:lock:video:{second}") == token.encode()
+
+    assert services.video_index_run(video_id=first, job_id=job.pk) is not None
+    assert not redis_client.exists(f"ti:lock:video:{first}")
+    assert services.video_index_run(video_id=first, job_id=job.pk) is None  # settled already
+    assert not redis_client.exists(f"ti:lock:video:{first}")
