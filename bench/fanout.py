@@ -9,8 +9,9 @@ workers of C/W greenlets each, on a database of its own (tubeindex_pl_bench) and
 REDIS_URL. It signs a demo user in, starts a job for a playlist of N videos exactly as the web
 does (index_job_start -> index_playlist on commit) and waits for the job to finish.
 
-Reports: wall (start -> finished, and fan-out only: dispatched -> finished), the ratio to the
-ideal N*L/C, videos/s, CPU ms per video per process (workers, this process as "web", emulator,
+Reports: wall (start -> finished), how long the listing took (start -> dispatched: the videos
+are published page by page while it runs, so it overlaps the fan-out), the ratio to the ideal
+N*L/C, videos/s, CPU ms per video per process (workers, this process as "web", emulator,
 Redis, PostgreSQL), peak PostgreSQL connections of the bench database, retries, and videos
 lost (pending or missing at the end: must be 0). Baseline in the same run: a serial loop over
 K videos (fetch + store), scaled to N, for the speed-up.
@@ -19,6 +20,7 @@ K videos (fetch + store), scaled to N, for the speed-up.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -123,6 +125,12 @@ def setup_django(base: str) -> None:
             "GOOGLE_USERINFO_URI": f"{base}/v1/userinfo",
             "GOOGLE_REVOKE_URI": f"{base}/revoke",
             "LOG_LEVEL": "warning",
+            # As in production (docker-compose.yml): with DEBUG, Django keeps every query's text
+            # (a video's whole transcript, inlined by psycopg's client-side binding) in
+            # connection.queries_log, up to 9000 per connection. Workers inherit both; the key
+            # is shared because the stored OAuth tokens are encrypted with it.
+            "DEBUG": os.environ.get("BENCH_DEBUG", "false"),
+            "SECRET_KEY": secrets.token_urlsafe(48),  # tokens of earlier runs: reset_state
         }
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -143,7 +151,8 @@ def reset_state() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE indexing_jobvideo, indexing_indexjob, videos_transcriptchunk, "
-            "videos_transcript, playlists_playlistitem, videos_video CASCADE"
+            "videos_transcript, playlists_playlistitem, videos_video, "
+            "playlists_googleaccount, accounts_user CASCADE"
         )
     client().flushdb()
 
@@ -319,7 +328,8 @@ def stop_profilers(spies: list[tuple[subprocess.Popen, Path]], top: int = 25) ->
         "youtube_transcript_api (parse)": "youtube_transcript_api/_transcripts.py",
         "requests/urllib3/http.client": "urllib3/",
         "Django ORM + psycopg": "django/db/",
-        "transcript_save (COPY)": "videos/services.py",
+        "transcript write (videos/services)": "videos/services.py",
+        "indexing services": "indexing/services.py",
         "redis-py": "redis/",
         "celery/kombu": "celery/",
         "logging": "logging/",
@@ -435,7 +445,7 @@ def run(args) -> dict:
     finally:
         for worker in workers:
             worker.stop()
-    fanout = (job.finished_at - job.dispatched_at).total_seconds() if job.dispatched_at else None
+    listing = (job.dispatched_at - job.started_at).total_seconds() if job.dispatched_at else None
     todo = job.total - job.skipped
     ideal = todo * args.latency / args.concurrency
     cpu = {name: round((after[name] - before[name]) * 1000 / max(todo, 1), 2) for name in before}
@@ -453,10 +463,9 @@ def run(args) -> dict:
             "failed": job.failed,
         },
         "wall_s": round(wall, 2),
-        "fanout_wall_s": round(fanout, 2) if fanout else None,
+        "listing_s": round(listing, 2) if listing else None,
         "ideal_s": round(ideal, 2),
         "ratio_to_ideal": ratio(wall, ideal),
-        "fanout_ratio_to_ideal": ratio(fanout, ideal) if fanout else None,
         "videos_per_s": round(todo / wall, 1),
         "cpu_ms_per_video": cpu,
         "cpu_ms_per_video_ours": round(cpu["workers"] + cpu["web (this process)"], 2),
@@ -492,10 +501,9 @@ def main() -> None:
         ["videos", result["job"]["total"]],
         ["status", result["job"]["status"]],
         ["wall (start -> finished) s", result["wall_s"]],
-        ["fan-out wall (dispatched -> finished) s", result["fanout_wall_s"]],
+        ["listing (start -> dispatched, overlaps the fan-out) s", result["listing_s"]],
         ["ideal N*L/C s", result["ideal_s"]],
         ["ratio to ideal (wall)", result["ratio_to_ideal"]],
-        ["ratio to ideal (fan-out)", result["fanout_ratio_to_ideal"]],
         ["videos/s", result["videos_per_s"]],
         *[[f"CPU ms/video: {k}", v] for k, v in result["cpu_ms_per_video"].items()],
         ["CPU ms/video: ours (workers + web)", result["cpu_ms_per_video_ours"]],
