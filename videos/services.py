@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,28 +33,63 @@ DETAIL_FIELDS = (
 SNIPPET_FIELDS = ("title", "description", "channel", "published_at", "thumbnails")
 
 
+_CHANNEL_UPSERT_SQL = f"""
+    INSERT INTO {Channel._meta.db_table}
+           (youtube_id, title, description, thumbnails, created_at, updated_at)
+    SELECT c.youtube_id, c.title, '', '{{}}'::jsonb, now(), now()
+      FROM unnest(%s::text[], %s::text[]) AS c(youtube_id, title)
+    ON CONFLICT (youtube_id) DO UPDATE SET title = EXCLUDED.title, updated_at = EXCLUDED.updated_at
+    RETURNING youtube_id, id
+"""  # noqa: S608 (table names from our models, values as parameters)
+
+
 def channel_upsert_many(*, channels: Iterable[ChannelData]) -> dict[str, int]:
-    """INSERT ... ON CONFLICT (youtube_id) DO UPDATE; returns {youtube_id: pk}."""
+    """INSERT ... ON CONFLICT (youtube_id) DO UPDATE ... RETURNING; returns {youtube_id: pk}.
+
+    Titles only: a bare channel reference (from a video) must not blank a full description."""
     unique = {c.youtube_id: c for c in channels if c.youtube_id}
     if not unique:
         return {}
-    rows = [
-        Channel(
-            youtube_id=c.youtube_id,
-            title=c.title,
-            description=c.description,
-            thumbnails=c.thumbnails,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CHANNEL_UPSERT_SQL, [list(unique), [c.title or "" for c in unique.values()]]
         )
-        for c in unique.values()
-    ]
-    # Titles only: a bare channel reference (from a video) must not blank a full description.
-    Channel.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["youtube_id"],
-        update_fields=["title", "updated_at"],
+        return dict(cursor.fetchall())
+
+
+# Columns a video row takes from a VideoData (and their SQL types in the batch's JSON).
+_VIDEO_COLUMNS = {
+    "youtube_id": "text",
+    "channel_id": "bigint",
+    "title": "text",
+    "description": "text",
+    "published_at": "timestamptz",
+    "duration_seconds": "integer",
+    "thumbnails": "jsonb",
+    "view_count": "bigint",
+    "like_count": "bigint",
+    "comment_count": "bigint",
+    "language": "text",
+    "tags": "jsonb",
+    "source": "text",
+    "details_fetched_at": "timestamptz",
+}
+
+
+def _video_upsert_sql(update_fields: Sequence[str]) -> str:
+    columns = ", ".join(_VIDEO_COLUMNS)
+    record = ", ".join(f"{name} {kind}" for name, kind in _VIDEO_COLUMNS.items())
+    values = ", ".join(
+        "ARRAY(SELECT jsonb_array_elements_text(r.tags))" if name == "tags" else f"r.{name}"
+        for name in _VIDEO_COLUMNS
     )
-    return dict(Channel.objects.filter(youtube_id__in=unique).values_list("youtube_id", "id"))
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*update_fields, "updated_at"])
+    return f"""
+        INSERT INTO {Video._meta.db_table} ({columns}, created_at, updated_at)
+        SELECT {values}, now(), now() FROM jsonb_to_recordset(%s::jsonb) AS r({record})
+        ON CONFLICT (youtube_id) DO UPDATE SET {updates}
+        RETURNING youtube_id, id
+    """  # noqa: S608 (table and column names from our models, values as parameters)
 
 
 def video_upsert_many(
@@ -66,6 +102,8 @@ def video_upsert_many(
 
     `update_fields` says which columns an existing row takes from this batch: pass
     SNIPPET_FIELDS for partial records (playlist items) so they never erase details.
+    Raw SQL with RETURNING: the ORM's bulk_create compile plus a read-back of the ids cost
+    ~16 ms per 50 videos, over half of a playlist listing's CPU (docs/BENCHMARKS.md).
     """
     unique = {v.youtube_id: v for v in videos if v.youtube_id}
     if not unique:
@@ -77,36 +115,33 @@ def video_upsert_many(
             if v.channel_id
         )
     )
-    now = timezone.now()
-    details_at = now if "details_fetched_at" in update_fields else None
+    fields = [f for f in update_fields if f in _VIDEO_COLUMNS or f == "channel"]
+    fields = ["channel_id" if f == "channel" else f for f in fields]
+    details_at = timezone.now() if "details_fetched_at" in update_fields else None
     rows = [
-        Video(
-            youtube_id=v.youtube_id,
-            channel_id=channel_ids.get(v.channel_id),
-            title=v.title,
-            description=v.description,
-            published_at=v.published_at,
-            duration_seconds=v.duration_seconds,
-            thumbnails=v.thumbnails,
-            view_count=v.view_count,
-            like_count=v.like_count,
-            comment_count=v.comment_count,
-            language=v.language,
-            tags=v.tags,
-            source=source,
-            details_fetched_at=details_at,
-        )
+        {
+            "youtube_id": v.youtube_id,
+            "channel_id": channel_ids.get(v.channel_id),
+            "title": v.title or "",
+            "description": v.description or "",
+            "published_at": v.published_at.isoformat() if v.published_at else None,
+            "duration_seconds": v.duration_seconds,
+            "thumbnails": v.thumbnails or {},
+            "view_count": v.view_count,
+            "like_count": v.like_count,
+            "comment_count": v.comment_count,
+            "language": v.language or "",
+            "tags": list(v.tags or []),
+            "source": source,
+            "details_fetched_at": details_at.isoformat() if details_at else None,
+        }
         for v in unique.values()
     ]
-    Video.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["youtube_id"],
-        update_fields=[*update_fields, "updated_at"],
-        batch_size=1000,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_video_upsert_sql(fields), [json.dumps(rows)])
+        pks = dict(cursor.fetchall())
     bump_version_on_commit()  # cached search results may now be stale
-    return dict(Video.objects.filter(youtube_id__in=unique).values_list("youtube_id", "id"))
+    return pks
 
 
 @dataclass(frozen=True, slots=True)

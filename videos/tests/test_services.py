@@ -40,6 +40,32 @@ def test_upserting_the_same_videos_twice_changes_nothing():
 
 
 @pytest.mark.django_db
+def test_every_field_of_a_video_is_stored_as_given():
+    from datetime import UTC, datetime
+
+    data = video_data(
+        7,
+        published_at=datetime(2024, 2, 29, 23, 59, 58, tzinfo=UTC),
+        duration_seconds=975,
+        thumbnails={"default": {"url": "https://i.ytimg.com/vi/x/default.jpg", "width": 120}},
+        view_count=12_345_678_901,
+        like_count=0,
+        comment_count=None,
+        language="pt-BR",
+        tags=["rust", "async, await", 'quote " and \\ backslash', "ünïcode"],
+    )
+    pk = video_upsert_many(videos=[data])[data.youtube_id]
+    video = Video.objects.select_related("channel").get(pk=pk)
+    assert (video.title, video.description) == (data.title, data.description)
+    assert video.published_at == data.published_at
+    assert (video.duration_seconds, video.thumbnails) == (975, data.thumbnails)
+    assert (video.view_count, video.like_count, video.comment_count) == (12_345_678_901, 0, None)
+    assert (video.language, video.tags) == ("pt-BR", data.tags)
+    assert (video.channel.youtube_id, video.channel.title) == (data.channel_id, data.channel_title)
+    assert video.details_fetched_at and video.created_at and video.source == "playlist"
+
+
+@pytest.mark.django_db
 def test_a_changed_title_is_updated_in_place():
     video_upsert_many(videos=[video_data(1)])
     video_upsert_many(videos=[video_data(1, title="Renamed")])
