@@ -23,6 +23,19 @@ def start(user, youtube_id: str, *, reindex: bool = False) -> IndexJob:
     return job
 
 
+def listed_job(user, yt, capture, size: int = 5) -> IndexJob:
+    """A job for a new playlist of `size` videos, listed by the orchestrator; its index_video
+    tasks are not run (the test runs what it needs)."""
+    job = start(user, playlist_of(yt, ALICE, size=size).id)
+    with capture(execute=False):
+        services.playlist_index_run(job_id=job.pk)
+    return job
+
+
+def job_video_ids(job: IndexJob) -> list[str]:
+    return list(JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True))
+
+
 def outcomes(job: IndexJob) -> dict[str, int]:
     counts: dict[str, int] = {}
     for outcome in JobVideo.objects.filter(job=job).values_list("outcome", flat=True):
@@ -158,11 +171,8 @@ def test_transient_errors_retry_then_fail_with_their_reason(
     alice, yt, settings, django_capture_on_commit_callbacks
 ):
     settings.INDEXING_MAX_RETRIES = 2
-    source = playlist_of(yt, ALICE, size=5)
-    job = start(alice, source.id)
-    with django_capture_on_commit_callbacks(execute=False):
-        services.playlist_index_run(job_id=job.pk)
-    video_id = JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True)[0]
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    video_id = job_video_ids(job)[0]
 
     yt.control.fail_next("transcript", status=503, count=1)
     with pytest.raises(services.RetryLater) as later:
@@ -189,11 +199,8 @@ def test_an_ip_block_backs_off_longer_and_slows_everyone(
 ):
     from indexing import ratelimit
 
-    source = playlist_of(yt, ALICE, size=5)
-    job = start(alice, source.id)
-    with django_capture_on_commit_callbacks(execute=False):
-        services.playlist_index_run(job_id=job.pk)
-    video_id = JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True)[0]
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    video_id = job_video_ids(job)[0]
     settings.INDEXING_BACKOFF_BASE_SECONDS = 1.0
     yt.control.set_faults(ip_block={"enabled": True, "threshold_rps": 0.5, "duration_s": 60})
     with pytest.raises(services.RetryLater) as later:
@@ -222,10 +229,7 @@ def test_retry_failed_requeues_only_the_failed_videos(
     alice, yt, settings, django_capture_on_commit_callbacks
 ):
     settings.INDEXING_MAX_RETRIES = 0
-    source = playlist_of(yt, ALICE, size=5)
-    job = start(alice, source.id)
-    with django_capture_on_commit_callbacks(execute=False):
-        services.playlist_index_run(job_id=job.pk)
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
     yt.control.fail_next("transcript", status=500, count=2)
     run_videos(job.pk)
     job.refresh_from_db()
@@ -281,10 +285,7 @@ def test_the_sweeper_requeues_lost_videos_then_fails_them_with_a_reason(
     from django.utils import timezone
 
     settings.INDEXING_MAX_REQUEUES = 1
-    source = playlist_of(yt, ALICE, size=5)
-    job = start(alice, source.id)
-    with django_capture_on_commit_callbacks(execute=False):
-        services.playlist_index_run(job_id=job.pk)
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
     redis_client.delete("interactive")  # the messages are "lost"
     past = timezone.now() - timedelta(hours=1)
     IndexJob.objects.filter(pk=job.pk).update(dispatched_at=past)
@@ -418,11 +419,8 @@ def test_a_video_run_leaves_no_lock_behind_and_never_frees_someone_elses(
 ):
     from indexing import locks
 
-    source = playlist_of(yt, ALICE, size=5)
-    job = start(alice, source.id)
-    with django_capture_on_commit_callbacks(execute=False):
-        services.playlist_index_run(job_id=job.pk)
-    first, second = JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True)[:2]
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    first, second = job_video_ids(job)[:2]
 
     token = locks.lock_acquire(f"video:{second}", ttl_seconds=60)  # another worker's
     with pytest.raises(services.RetryLater) as later:
