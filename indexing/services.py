@@ -37,6 +37,7 @@ from playlists import services as playlist_services
 from playlists.models import LIKED_ID, Playlist, PlaylistItem
 from videos.models import Transcript, Video
 from videos.parsing import parse_timestamp, video_from_playlist_item, video_from_resource
+from videos.search import index_videos
 from videos.search.cache import bump_version
 from videos.services import (
     DETAIL_FIELDS,
@@ -634,10 +635,6 @@ def _claim_outcome(
 
 
 def _search_index(pks: list[int]) -> None:
-    try:
-        from videos.search import index_videos
-    except ImportError:
-        return
     try:
         index_videos(pks)
     except Exception:

@@ -201,6 +201,31 @@ def list_body(
     return body
 
 
+def respond_page(
+    request: web.Request,
+    state: EmulatorState,
+    kind: str,
+    items: list[dict[str, Any]],
+    *,
+    offset: int,
+    max_results: int,
+    total: int,
+    page_info_last: bool = False,
+) -> web.Response:
+    """One page of a list whose every result can be paged to (all but search)."""
+    return respond(
+        request,
+        state,
+        list_body(
+            kind,
+            items,
+            {"totalResults": total, "resultsPerPage": max_results},
+            page_fields(offset, max_results, total),
+            page_info_last=page_info_last,
+        ),
+    )
+
+
 def thumbnails(video_id: str, with_maxres: bool = True) -> dict[str, Any]:
     base = f"https://i.ytimg.com/vi/{video_id}"
     thumbs = {
@@ -399,16 +424,15 @@ def _videos_by_filter(
         indexes = [i for i in liked if ds.exists(i, now) and ds.status_of(i) == PUBLIC]
     page = indexes[offset : offset + max_results]
     items = [video_resource(state, ds.video(i), parts) for i in page]
-    return respond(
+    return respond_page(
         request,
         state,
-        list_body(
-            "youtube#videoListResponse",
-            items,
-            {"totalResults": len(indexes), "resultsPerPage": max_results},
-            page_fields(offset, max_results, len(indexes)),
-            page_info_last=True,
-        ),
+        "youtube#videoListResponse",
+        items,
+        offset=offset,
+        max_results=max_results,
+        total=len(indexes),
+        page_info_last=True,
     )
 
 
@@ -561,15 +585,14 @@ async def playlists_list(request: web.Request) -> web.Response:
         raise _missing_filter("channelId, id, mine")
     page = playlists[offset : offset + max_results]
     items = [playlist_resource(state, p, parts) for p in page]
-    return respond(
+    return respond_page(
         request,
         state,
-        list_body(
-            "youtube#playlistListResponse",
-            items,
-            {"totalResults": len(playlists), "resultsPerPage": max_results},
-            page_fields(offset, max_results, len(playlists)),
-        ),
+        "youtube#playlistListResponse",
+        items,
+        offset=offset,
+        max_results=max_results,
+        total=len(playlists),
     )
 
 
@@ -650,16 +673,15 @@ async def playlist_items_list(request: web.Request) -> web.Response:
         )
         for p in page
     ]
-    return respond(
+    return respond_page(
         request,
         state,
-        list_body(
-            "youtube#playlistItemListResponse",
-            items,
-            {"totalResults": len(positions), "resultsPerPage": max_results},
-            page_fields(offset, max_results, len(positions)),
-            page_info_last=True,
-        ),
+        "youtube#playlistItemListResponse",
+        items,
+        offset=offset,
+        max_results=max_results,
+        total=len(positions),
+        page_info_last=True,
     )
 
 

@@ -3,6 +3,8 @@ Google user, and a way to run a job's tasks in this process by calling the task 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -108,3 +110,12 @@ def alice(yt, settings, transactional_db):
 @pytest.fixture
 def bob(yt, settings, transactional_db):
     return sign_in(yt, settings, BOB)
+
+
+def run_in_threads(targets: Iterable[Callable[[], object]]) -> None:
+    """Each target in its own thread, all started before any is joined."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from indexing.models import ApiKey
+from indexing.tests.support import run_in_threads
 from indexing.youtube.errors import QuotaExhausted
 from indexing.youtube.keypool import UNITS, KeyPool
 
@@ -41,11 +42,7 @@ def test_concurrent_callers_get_exactly_the_budget_of_every_key(redis_client, se
             granted.update(mine)
             exhausted.append(1)
 
-    threads = [threading.Thread(target=hammer) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads([hammer] * THREADS)
 
     assert len(exhausted) == THREADS, "every thread ended on QuotaExhausted"
     assert granted == {"key-0": 250, "key-1": 250, "key-2": 250}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 from indexing import locks, progress, ratelimit
+from indexing.tests.support import run_in_threads
 
 
 def test_the_bucket_never_grants_more_than_its_burst_plus_the_rate(redis_client):
@@ -17,11 +17,7 @@ def test_the_bucket_never_grants_more_than_its_burst_plus_the_rate(redis_client)
             if ratelimit.try_take(rate=20, capacity=20) == 0:
                 granted.append(time.monotonic() - start)
 
-    threads = [threading.Thread(target=hammer) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads([hammer] * 8)
     elapsed = time.monotonic() - start
     # Burst of 20, then 20 per second: atomic, so 8 threads together cannot overspend.
     assert len(granted) <= 20 + 20 * elapsed + 1
@@ -52,11 +48,7 @@ def test_only_one_holder_of_a_video_lock_and_only_the_holder_releases_it(redis_c
         if token:
             winners.append(token)
 
-    threads = [threading.Thread(target=grab) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads([grab] * 16)
     assert len(winners) == 1
     assert not locks.lock_release("video:abc", "not-the-token")
     assert locks.lock_release("video:abc", winners[0])

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from indexing.models import Topic
+from indexing.tests.support import run_in_threads
 from indexing.topics import CLAIM_LEASE, topics_claim_due
 
 pytestmark = pytest.mark.django_db
@@ -68,11 +69,7 @@ def test_concurrent_dispatchers_never_claim_a_topic_twice():
         with lock:
             claimed.extend(mine)
 
-    threads = [threading.Thread(target=dispatcher) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads([dispatcher] * 8)
     assert sorted(claimed) == sorted(t.pk for t in topics)
 
 

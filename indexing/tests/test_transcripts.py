@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from indexing.tests.support import run_in_threads
 from indexing.youtube import transcripts
 from indexing.youtube.transcripts import (
     Blocked,
@@ -125,11 +126,7 @@ def test_each_thread_gets_its_own_fetcher_and_they_are_reused(yt):
             seen.append(id(mine))
             mine.fetch(video(yt, "full"))
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads([work] * 4)
     assert len(set(seen)) == 4
     with fetcher() as again:
         assert id(again) in seen

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
+from indexing.tests.support import run_in_threads
 from indexing.tests.youtube_fixtures import playlist_of, requests_to
 from indexing.youtube.data_api import Page, YouTubeClient
 from videos.parsing import video_from_playlist_item, video_from_resource
@@ -124,10 +125,6 @@ def test_one_client_serves_many_threads_each_with_its_own_connection(key_client,
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(partial(work, n) for n in range(8))
     assert errors == []
     assert results == dict.fromkeys(range(8), 500)
