@@ -10,6 +10,7 @@ from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.search import cache as search_cache
 from videos.search.errors import SearchInputError
+from videos.search.prepared import prepared_cursor
 from videos.search.query import ParsedQuery, QueryError, parse_query
 from videos.search.types import (
     MAX_MORE_MOMENTS,
@@ -119,7 +120,7 @@ def _videos_by_id(ids: list[int]) -> dict[int, Video]:
     n_video, n_channel = len(_VIDEO_NAMES), len(_CHANNEL_NAMES)
     transcript_field = Video._meta.get_field("transcript")
     found: dict[int, Video] = {}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_VIDEOS_BY_ID, [ids])
         for row in cursor.fetchall():
             video = _from_row(Video, _VIDEO_NAMES, _VIDEO_CONVERT, row[:n_video])

@@ -22,12 +22,11 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection
-
 from videos.models import SEARCH_CONFIG, SearchTier
 from videos.search import trigram
 from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import match_offset, moment_start
+from videos.search.prepared import prepared_cursor
 from videos.search.query import (
     ParsedQuery,
     correctable_words,
@@ -246,7 +245,7 @@ class PostgresBackend:
                 {typo_sql}
         """
         params += [*bar_params, *excl_video_params, limit, offset, *typo_params]
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, params)
             ids, scores, total, meta_n, chunk_n, fixes = cursor.fetchone()
         return _Matches(
@@ -338,7 +337,7 @@ class PostgresBackend:
             ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT %s OFFSET %s
         """
         params = [to_tsquery_text(query), *filters.params, *excl_params, limit, offset]
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return [(r[0], r[1]) for r in cursor.fetchall()]
 
@@ -354,7 +353,7 @@ class PostgresBackend:
             WHERE TRUE{filters.where()}{excl_video}
             ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT %s OFFSET %s
         """
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [*filters.params, *excl_params, limit, offset])
             rows = cursor.fetchall()
         total = rows[0][2] if rows else 0
@@ -388,7 +387,7 @@ class PostgresBackend:
         """
         params = [to_tsquery_text(query), HEADLINE_OPTIONS, video_ids, *excl_params, per_video]
         found: dict[int, list[Moment]] = {}
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, params)
             for row in cursor.fetchall():
                 video_id, youtube_id, chunk_start, text, starts, offsets, headline = row
