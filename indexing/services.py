@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
@@ -38,7 +39,7 @@ from playlists.models import LIKED_ID, Playlist, PlaylistItem
 from videos.models import Transcript, Video
 from videos.parsing import parse_timestamp, video_from_playlist_item, video_from_resource
 from videos.search import index_videos
-from videos.search.cache import bump_version
+from videos.search.cache import bump_version, bump_version_queue
 from videos.services import (
     DETAIL_FIELDS,
     SNIPPET_FIELDS,
@@ -59,7 +60,7 @@ SETTLED_TRANSCRIPTS = (
     Transcript.Status.DISABLED,
     Transcript.Status.UNAVAILABLE,
 )
-PUBLISH_YIELD_EVERY = 100
+PUBLISH_BATCH = 100  # messages per Redis round trip when fanning out
 
 
 # --- starting a job -------------------------------------------------------------------------
@@ -388,17 +389,19 @@ def _dispatched(job_id: int, total: int, skipped: int, relist: bool) -> None:
 
 
 def _publish_videos(job_id: int, video_ids: list[str]) -> None:
-    """One producer for a batch of messages (no pool round trip per message)."""
+    """One producer and one Redis round trip per PUBLISH_BATCH messages: kombu's publish batch
+    pipelines the LPUSHes, where one publish each cost a round trip and a new Redis client
+    (~0.3 ms of the orchestrator's CPU per video)."""
     from indexing.tasks import index_video
 
-    if not video_ids:
-        return
-    with index_video.app.producer_or_acquire() as producer:
-        for n, video_id in enumerate(video_ids, 1):
-            index_video.apply_async((video_id, job_id), producer=producer)
-            if n % PUBLISH_YIELD_EVERY == 0:
-                # Under gevent this lets the worker start on the first videos while we publish.
-                time.sleep(0)
+    for at in range(0, len(video_ids), PUBLISH_BATCH):
+        with index_video.app.producer_or_acquire() as producer, producer.batch():
+            for n, video_id in enumerate(video_ids[at : at + PUBLISH_BATCH], 1):
+                index_video.apply_async((video_id, job_id), producer=producer)
+                if n % 10 == 0:
+                    # Preparing a message costs ~0.2 ms: the worker's other greenlets (this
+                    # runs in one) get their turn every 10, not after 100.
+                    _let_others_run()
 
 
 def _publish(job_id: int, video_ids: list[str]) -> None:
@@ -520,7 +523,17 @@ def _fetch_and_record(job_id: int, video_id: str, attempt: int, lock: _VideoLock
         return _record(
             job_id, video_id, Outcome.FAILED, exc.message, attempt, transcript="failed", lock=lock
         )
+    _let_others_run()  # the library just parsed the transcript; the write is next
     return _record(job_id, video_id, Outcome.INDEXED, "", attempt, result=result, lock=lock)
+
+
+def _let_others_run() -> None:
+    """Yield to the other greenlets between two stretches of CPU work of one video (parsing,
+    then building its write). Under gevent a greenlet runs until it waits on I/O, so responses
+    that arrived meanwhile wait for both stretches; with YouTube's latency nearly constant, the
+    greenlets delayed together then stay together (a convoy), and each of their requests comes
+    back late again. Measured in docs/BENCHMARKS.md. On threads it only releases the GIL."""
+    time.sleep(0)
 
 
 def _release_connection() -> None:
@@ -580,6 +593,8 @@ def _record(
         write = transcript_mark_write(
             source="claim", status=transcript, error=reason, fetched_at=now
         )
+    if result is not None:
+        _let_others_run()  # chunking and the statement's parameters were the second stretch
     pk = _claim_outcome(job_id, video_id, outcome, reason, attempt, write, if_indexed=if_indexed)
     # Back to the pool before the Redis calls: the connection's work is done.
     _release_connection()
@@ -587,10 +602,10 @@ def _record(
         return None
     if result is not None:
         _search_index([pk])
-    elif write is not None:
-        bump_version()  # the video's transcript state changed
     indexed = result is not None or transcript in SETTLED_TRANSCRIPTS or if_indexed
-    _settle(job_id, video_id, outcome, indexed=indexed, lock=lock)
+    # The video's transcript state changed: cached search results are stale (bumped in the
+    # settle's round trip).
+    _settle(job_id, video_id, outcome, indexed=indexed, lock=lock, bump_search=write is not None)
     return outcome
 
 
@@ -636,7 +651,7 @@ def _claim_outcome(
 
 def _search_index(pks: list[int]) -> None:
     try:
-        index_videos(pks)
+        index_videos(pks, bump=False)  # the caller's settle bumps the cache version
     except Exception:
         # The search engine is a copy rebuilt from PostgreSQL: log, never fail the video.
         logger.exception("search index update failed for %s", pks)
@@ -649,11 +664,25 @@ def _settle(
     *,
     indexed: bool = False,
     lock: _VideoLock | None = None,
+    bump_search: bool = False,
 ) -> None:
-    also = lock.release_queue if lock is not None else None
-    if progress.settle(
+    """Settle the video in Redis, releasing its lock and, with `bump_search`, invalidating the
+    cached search results in the same round trip."""
+    bumped = not bump_search
+
+    def also(pipe) -> None:
+        nonlocal bumped
+        if lock is not None:
+            lock.release_queue(pipe)
+        if not bumped:
+            bumped = bump_version_queue(pipe, redis_url=settings.REDIS_URL)
+
+    last = progress.settle(
         job_id=job_id, video_id=video_id, outcome=outcome, indexed=indexed, also=also
-    ):
+    )
+    if not bumped:
+        bump_version()  # the cache lives on another Redis
+    if last:
         from indexing.tasks import finish_job
 
         finish_job.delay(job_id)

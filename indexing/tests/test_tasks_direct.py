@@ -432,3 +432,28 @@ def test_a_video_run_leaves_no_lock_behind_and_never_frees_someone_elses(
     assert not redis_client.exists(f"ti:lock:video:{first}")
     assert services.video_index_run(video_id=first, job_id=job.pk) is None  # settled already
     assert not redis_client.exists(f"ti:lock:video:{first}")
+
+
+@pytest.mark.parametrize("cache_elsewhere", [False, True])
+def test_recording_a_transcript_invalidates_cached_search_results_and_a_no_op_does_not(
+    alice, yt, django_capture_on_commit_callbacks, settings, cache_elsewhere
+):
+    from videos.search.cache import index_version
+
+    if cache_elsewhere:
+        # The cache's URL differs from the counters' (here only by an option, so the test can
+        # still read it): the bump cannot share their pipeline and takes its own round trip.
+        sep = "&" if "?" in settings.REDIS_URL else "?"
+        location = f"{settings.REDIS_URL}{sep}socket_timeout=3"
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": location}}
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    videos = job_video_ids(job)
+    before = index_version()
+
+    outcome = services.video_index_run(video_id=videos[0], job_id=job.pk)
+    assert outcome in ("indexed", "no_transcript", "unavailable")
+    after = index_version()
+    assert after == before + 1
+
+    assert services.video_index_run(video_id=videos[0], job_id=job.pk) is None  # settled
+    assert index_version() == after

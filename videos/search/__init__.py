@@ -30,11 +30,13 @@ def get_backend():
     return _backend(settings.SEARCH_BACKEND)
 
 
-def index_videos(video_ids: Sequence[int]) -> None:
-    """Bring these videos (and their transcripts) into the search index; call after commit."""
+def index_videos(video_ids: Sequence[int], *, bump: bool = True) -> None:
+    """Bring these videos (and their transcripts) into the search index; call after commit.
+    `bump=False`: the caller invalidates the cached results itself (cache.bump_version_queue)."""
     if video_ids:
         get_backend().index_videos(list(video_ids))
-        bump_version()
+        if bump:
+            bump_version()
 
 
 def remove_videos(video_ids: Sequence[int]) -> None:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -40,6 +41,17 @@ def bump_version() -> None:
         cache.client.get_client(write=True).incr(cache.make_key(VERSION_KEY))
     except Exception as exc:
         logger.warning("search cache version not bumped: %s", exc)
+
+
+def bump_version_queue(pipe, *, redis_url: str) -> bool:
+    """Queue the bump on `pipe`, a pipeline of the Redis at `redis_url`, so it rides along a
+    round trip the caller makes anyway (the fan-out settles every video). False when the cache
+    lives elsewhere: the caller then calls bump_version()."""
+    location = settings.CACHES["default"]
+    if "django_redis" not in location["BACKEND"] or location["LOCATION"] != redis_url:
+        return False
+    pipe.incr(cache.make_key(VERSION_KEY))
+    return True
 
 
 def bump_version_on_commit() -> None:
