@@ -237,19 +237,20 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
 
 
 def tier_shares() -> dict[str, float]:
-    from videos.search.tiers import HOT_SHARE, TOP_SHARE
+    from videos.search.tiers import HOT_SHARE, TOP_SHARE, WARM_SHARE
 
-    return {"top": TOP_SHARE, "top_and_hot": HOT_SHARE}
+    return {"top": TOP_SHARE, "top_and_hot": HOT_SHARE, "top_hot_and_warm": WARM_SHARE}
 
 
 def tier_of(pk: int, n_videos: int) -> int:
     """Videos are loaded in popularity order (pk 1 = most viewed), tiered as the rebuild does."""
-    from videos.models import SearchTier
-    from videos.search.tiers import HOT_SHARE, TOP_SHARE
+    from videos.models import TIER_ORDER
+    from videos.search.tiers import HOT_SHARE, TOP_SHARE, WARM_SHARE
 
-    if pk <= int(n_videos * TOP_SHARE):
-        return SearchTier.TOP.value
-    return SearchTier.HOT.value if pk <= int(n_videos * HOT_SHARE) else SearchTier.COLD.value
+    for tier, share in zip(TIER_ORDER, (TOP_SHARE, HOT_SHARE, WARM_SHARE), strict=False):
+        if pk <= int(n_videos * share):
+            return tier.value
+    return TIER_ORDER[-1].value
 
 
 def _copy_batch(raw, batch: list[tuple[int, str, bool, list]], now: datetime, n: int) -> int:

@@ -18,16 +18,23 @@ SEARCH_CONFIG = "english"
 
 
 class SearchTier(models.IntegerChoices):
-    """Where a video's transcript chunks are searched: the top tier first, cold last.
+    """Where a video's transcript chunks are searched: top, hot, warm, then cold (TIER_ORDER).
 
     A common word must find its first 1,000 matches in a small index (SEARCH-NOTES.md: the GIN
     bitmap is built whole before LIMIT stops anything), so the top tier is small; the hot tier
-    catches the words too rare to fill a page from the top tier alone.
+    catches the words too rare to fill a page from the top tier alone, and the warm tier the
+    two-word queries that need a few more rows than top and hot hold, so they stop before the
+    cold tier's bitmap (~56 ms for "often never", docs/BENCHMARKS.md "Third pass").
+    Values are stored, so a tier added later takes the next number: read in TIER_ORDER.
     """
 
     COLD = 0, "Cold"
     HOT = 1, "Hot"
     TOP = 2, "Top"
+    WARM = 3, "Warm"
+
+
+TIER_ORDER = (SearchTier.TOP, SearchTier.HOT, SearchTier.WARM, SearchTier.COLD)
 
 
 def _video_search_expression() -> SearchVector:

@@ -2,7 +2,7 @@
 
 Design from ../shared/SEARCH-NOTES.md:
 - Scoring costs ~2 µs per matching chunk, so only the first CAP matching chunks are ranked;
-  rows are read tier by tier (videos.models.SearchTier: chunks of the most popular videos first,
+  rows are read tier by tier (videos.models.TIER_ORDER: chunks of the most popular videos first,
   each tier in its own partial GIN index), so a common word stops in the small top tier.
   A query with fewer than CAP matches is ranked exactly.
 - ts_headline runs on the returned moments only.
@@ -22,7 +22,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from videos.models import SEARCH_CONFIG, SearchTier
+from videos.models import SEARCH_CONFIG, TIER_ORDER
 from videos.search import trigram
 from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import match_offset, moment_start
@@ -300,7 +300,7 @@ class PostgresBackend:
             # text index, which the planner cannot turn into reading every filtered chunk.
             chunk_filter = f" AND (SELECT TRUE FROM {VIDEO_TABLE} v WHERE v.id = c.video_id{where})"
         tiers = []
-        for tier in sorted(SearchTier, reverse=True):
+        for tier in TIER_ORDER:
             tiers.append(
                 f"(SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc "
                 f"WHERE c.search_tier = {tier:d}{many} AND c.search_vector @@ qc.q"

@@ -1,4 +1,4 @@
-"""manage.py rebuild_search_index, and the top/hot/cold tiers chunks live in."""
+"""manage.py rebuild_search_index, and the top/hot/warm/cold tiers chunks live in."""
 
 from __future__ import annotations
 
@@ -23,29 +23,29 @@ def tiers_of(model, ids) -> dict[int, int]:
     return dict(model.objects.filter(**{f"{field}__in": ids}).values_list(field, "search_tier"))
 
 
-def test_rebuild_tiers_the_most_viewed_videos_and_their_chunks_top_hot_cold():
+def test_rebuild_tiers_the_most_viewed_videos_and_their_chunks_top_hot_warm_cold():
     ids = [add_video(f"tier{i:07d}", title="Tiers", said=[(0, "tier talk")]) for i in range(8)]
     for views, pk in enumerate(ids):
         Video.objects.filter(pk=pk).update(view_count=views)
     out = StringIO()
-    call_command("rebuild_search_index", top_share=0.125, hot_share=0.5, stdout=out)
-    expected = {pk: SearchTier.COLD for pk in ids[:4]}
+    shares = {"top_share": 0.125, "hot_share": 0.5, "warm_share": 0.75}
+    call_command("rebuild_search_index", **shares, stdout=out)
+    expected = {pk: SearchTier.COLD for pk in ids[:2]} | {pk: SearchTier.WARM for pk in ids[2:4]}
     expected |= {pk: SearchTier.HOT for pk in ids[4:7]} | {ids[7]: SearchTier.TOP}
     assert tiers_of(Video, ids) == expected
     assert tiers_of(TranscriptChunk, ids) == expected
-    assert "top 1, hot 3, cold 4 of 8 videos; 4 chunks changed tier" in out.getvalue()
+    assert "top 1, hot 3, warm 2, cold 2 of 8 videos; 6 chunks changed tier" in out.getvalue()
     assert video_search(q="tier talk").total == 8
 
     # Views change; a second run moves only what changed tier.
     Video.objects.filter(pk=ids[0]).update(view_count=100)
     out = StringIO()
-    call_command(
-        "rebuild_search_index", tiers_only=True, top_share=0.125, hot_share=0.5, stdout=out
-    )
-    moved = {ids[0]: SearchTier.TOP, ids[7]: SearchTier.HOT, ids[4]: SearchTier.COLD}
+    call_command("rebuild_search_index", tiers_only=True, **shares, stdout=out)
+    moved = {ids[0]: SearchTier.TOP, ids[7]: SearchTier.HOT, ids[4]: SearchTier.WARM}
+    moved |= {ids[2]: SearchTier.COLD}
     assert tiers_of(Video, list(moved)) == moved
     assert tiers_of(TranscriptChunk, ids) == tiers_of(Video, ids)
-    assert "3 chunks changed tier" in out.getvalue()
+    assert "4 chunks changed tier" in out.getvalue()
 
 
 @pytest.mark.parametrize("tier", list(SearchTier))
@@ -80,7 +80,10 @@ def test_rebuild_recomputes_vectors_and_keeps_results():
     assert page.hits[0].moments[0].start == 5.0
 
 
-@pytest.mark.parametrize("shares", [{"hot_share": 3}, {"top_share": 0.5, "hot_share": 0.2}])
+@pytest.mark.parametrize(
+    "shares",
+    [{"hot_share": 3}, {"top_share": 0.5, "hot_share": 0.2}, {"hot_share": 0.5, "warm_share": 0.4}],
+)
 def test_bad_shares_change_nothing(shares):
     pk = add_video("tierbad0001", title="Bad", said=[(0, "words")])
     Video.objects.filter(pk=pk).update(view_count=5)
@@ -97,12 +100,12 @@ def test_the_daily_retier_task_moves_videos_and_invalidates_cached_results(setti
     Video.objects.filter(pk=pk).update(view_count=10)
     before = index_version()
     result = search_retier_task.apply().get()
-    assert "top 0, hot 0, cold 1 of 1 videos; 0 chunks changed tier" in result
+    assert "top 0, hot 0, warm 0, cold 1 of 1 videos; 0 chunks changed tier" in result
     assert index_version() == before  # nothing moved: cached results stay valid
     for i in range(99):
         add_video(f"others{i:05d}", title="Other")
     result = search_retier_task.apply().get()
-    assert "top 1, hot 11, cold 88 of 100 videos; 1 chunks changed tier" in result
+    assert "top 1, hot 11, warm 25, cold 63 of 100 videos; 1 chunks changed tier" in result
     assert tiers_of(TranscriptChunk, [pk]) == {pk: SearchTier.TOP}
     assert index_version() > before
     settings.SEARCH_BACKEND = "elasticsearch"

@@ -2,7 +2,8 @@
 
 PostgreSQL vectors are GENERATED columns, current after every write; rebuilding recomputes
 them (needed after a change of text search configuration or dictionary), re-tiers chunks into
-top, hot and cold (by the video's views: top share, next up to the hot share, the rest),
+top, hot, warm and cold (by the video's views: top share, next up to the hot share, next up to
+the warm share, the rest),
 refreshes planner statistics and invalidates cached results. With --tiers-only it only
 re-tiers (cheap when few videos move; run it periodically).
 """
@@ -19,7 +20,7 @@ from django.db.models import F
 from videos.models import TranscriptChunk, Video
 from videos.search import index_videos
 from videos.search.cache import bump_version
-from videos.search.tiers import HOT_SHARE, TOP_SHARE, search_retier
+from videos.search.tiers import HOT_SHARE, TOP_SHARE, WARM_SHARE, search_retier, shares_valid
 
 
 class Command(BaseCommand):
@@ -37,6 +38,12 @@ class Command(BaseCommand):
             default=HOT_SHARE,
             help="share of videos in the top and hot tiers together",
         )
+        parser.add_argument(
+            "--warm-share",
+            type=float,
+            default=WARM_SHARE,
+            help="share of videos in the top, hot and warm tiers together",
+        )
 
     def handle(
         self,
@@ -45,23 +52,25 @@ class Command(BaseCommand):
         batch: int,
         top_share: float,
         hot_share: float,
+        warm_share: float,
         **options,
     ) -> None:
-        if not 0 <= top_share <= hot_share <= 1:
-            self.stderr.write("--top-share and --hot-share must be between 0 and 1, top <= hot")
+        if not shares_valid(top_share, hot_share, warm_share):
+            self.stderr.write("the shares must be between 0 and 1, top <= hot <= warm")
             return
         started = time.monotonic()
         if settings.SEARCH_BACKEND == "elasticsearch":
             self._elasticsearch(batch)
         else:
-            self._retier(top_share, hot_share)
+            self._retier(top_share, hot_share, warm_share)
             if not tiers_only:
                 self._recompute(batch)
         bump_version()
         self.stdout.write(f"search index rebuilt in {time.monotonic() - started:.1f} s")
 
-    def _retier(self, top_share: float, hot_share: float) -> None:
-        self.stdout.write(str(search_retier(top_share=top_share, hot_share=hot_share)))
+    def _retier(self, top_share: float, hot_share: float, warm_share: float) -> None:
+        retiered = search_retier(top_share=top_share, hot_share=hot_share, warm_share=warm_share)
+        self.stdout.write(str(retiered))
 
     def _recompute(self, batch: int) -> None:
         # Rewriting a column makes PostgreSQL recompute the generated vectors of the row.
