@@ -18,10 +18,12 @@ SEARCH_CONFIG = "english"
 
 
 class SearchTier(models.IntegerChoices):
-    """Where a video's transcript chunks are searched: top, hot, warm, then cold (TIER_ORDER).
+    """Where a video's transcript chunks are searched: peak, top, hot, warm, then cold
+    (TIER_ORDER).
 
     A common word must find its first 1,000 matches in a small index (SEARCH-NOTES.md: the GIN
-    bitmap is built whole before LIMIT stops anything), so the top tier is small; the hot tier
+    bitmap is built whole before LIMIT stops anything), so the first tiers are small (peak: a
+    filler word's 1,000 matches from a bitmap a third of the top tier's); the hot tier
     catches the words too rare to fill a page from the top tier alone, and the warm tier the
     two-word queries that need a few more rows than top and hot hold, so they stop before the
     cold tier's bitmap (~56 ms for "often never", docs/BENCHMARKS.md "Third pass").
@@ -32,9 +34,10 @@ class SearchTier(models.IntegerChoices):
     HOT = 1, "Hot"
     TOP = 2, "Top"
     WARM = 3, "Warm"
+    PEAK = 4, "Peak"
 
 
-TIER_ORDER = (SearchTier.TOP, SearchTier.HOT, SearchTier.WARM, SearchTier.COLD)
+TIER_ORDER = (SearchTier.PEAK, SearchTier.TOP, SearchTier.HOT, SearchTier.WARM, SearchTier.COLD)
 
 
 def _video_search_expression() -> SearchVector:

@@ -1,4 +1,4 @@
-"""manage.py rebuild_search_index, and the top/hot/warm/cold tiers chunks live in."""
+"""manage.py rebuild_search_index, and the peak/top/hot/warm/cold tiers chunks live in."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def test_rebuild_tiers_the_most_viewed_videos_and_their_chunks_top_hot_warm_cold
     expected |= {pk: SearchTier.HOT for pk in ids[4:7]} | {ids[7]: SearchTier.TOP}
     assert tiers_of(Video, ids) == expected
     assert tiers_of(TranscriptChunk, ids) == expected
-    assert "top 1, hot 3, warm 2, cold 2 of 8 videos; 6 chunks changed tier" in out.getvalue()
+    assert (
+        "peak 0, top 1, hot 3, warm 2, cold 2 of 8 videos; 6 chunks changed tier" in out.getvalue()
+    )
     assert video_search(q="tier talk").total == 8
 
     # Views change; a second run moves only what changed tier.
@@ -82,7 +84,12 @@ def test_rebuild_recomputes_vectors_and_keeps_results():
 
 @pytest.mark.parametrize(
     "shares",
-    [{"hot_share": 3}, {"top_share": 0.5, "hot_share": 0.2}, {"hot_share": 0.5, "warm_share": 0.4}],
+    [
+        {"hot_share": 3},
+        {"top_share": 0.5, "hot_share": 0.2},
+        {"hot_share": 0.5, "warm_share": 0.4},
+        {"peak_share": 0.02},
+    ],
 )
 def test_bad_shares_change_nothing(shares):
     pk = add_video("tierbad0001", title="Bad", said=[(0, "words")])
@@ -100,12 +107,12 @@ def test_the_daily_retier_task_moves_videos_and_invalidates_cached_results(setti
     Video.objects.filter(pk=pk).update(view_count=10)
     before = index_version()
     result = search_retier_task.apply().get()
-    assert "top 0, hot 0, warm 0, cold 1 of 1 videos; 0 chunks changed tier" in result
+    assert "peak 0, top 0, hot 0, warm 0, cold 1 of 1 videos; 0 chunks changed tier" in result
     assert index_version() == before  # nothing moved: cached results stay valid
     for i in range(99):
         add_video(f"others{i:05d}", title="Other")
     result = search_retier_task.apply().get()
-    assert "top 1, hot 11, warm 25, cold 63 of 100 videos; 1 chunks changed tier" in result
+    assert "peak 0, top 1, hot 11, warm 25, cold 63 of 100 videos; 1 chunks changed tier" in result
     assert tiers_of(TranscriptChunk, [pk]) == {pk: SearchTier.TOP}
     assert index_version() > before
     settings.SEARCH_BACKEND = "elasticsearch"

@@ -2,8 +2,8 @@
 
 PostgreSQL vectors are GENERATED columns, current after every write; rebuilding recomputes
 them (needed after a change of text search configuration or dictionary), re-tiers chunks into
-top, hot, warm and cold (by the video's views: top share, next up to the hot share, next up to
-the warm share, the rest),
+peak, top, hot, warm and cold (by the video's views: peak share, next up to the top share,
+the hot share, the warm share, the rest),
 refreshes planner statistics and invalidates cached results. With --tiers-only it only
 re-tiers (cheap when few videos move; run it periodically).
 """
@@ -20,7 +20,14 @@ from django.db.models import F
 from videos.models import TranscriptChunk, Video
 from videos.search import index_videos
 from videos.search.cache import bump_version
-from videos.search.tiers import HOT_SHARE, TOP_SHARE, WARM_SHARE, search_retier, shares_valid
+from videos.search.tiers import (
+    HOT_SHARE,
+    PEAK_SHARE,
+    TOP_SHARE,
+    WARM_SHARE,
+    search_retier,
+    shares_valid,
+)
 
 
 class Command(BaseCommand):
@@ -30,19 +37,25 @@ class Command(BaseCommand):
         parser.add_argument("--tiers-only", action="store_true", help="only re-tier")
         parser.add_argument("--batch", type=int, default=2000, help="videos per transaction")
         parser.add_argument(
-            "--top-share", type=float, default=TOP_SHARE, help="share of videos in the top tier"
+            "--peak-share", type=float, default=PEAK_SHARE, help="share of videos in the peak tier"
+        )
+        parser.add_argument(
+            "--top-share",
+            type=float,
+            default=TOP_SHARE,
+            help="share of videos in the peak and top tiers together",
         )
         parser.add_argument(
             "--hot-share",
             type=float,
             default=HOT_SHARE,
-            help="share of videos in the top and hot tiers together",
+            help="share of videos in the peak, top and hot tiers together",
         )
         parser.add_argument(
             "--warm-share",
             type=float,
             default=WARM_SHARE,
-            help="share of videos in the top, hot and warm tiers together",
+            help="share of videos in the peak, top, hot and warm tiers together",
         )
 
     def handle(
@@ -50,27 +63,26 @@ class Command(BaseCommand):
         *args,
         tiers_only: bool,
         batch: int,
+        peak_share: float,
         top_share: float,
         hot_share: float,
         warm_share: float,
         **options,
     ) -> None:
-        if not shares_valid(top_share, hot_share, warm_share):
-            self.stderr.write("the shares must be between 0 and 1, top <= hot <= warm")
+        shares = {"peak_share": peak_share, "top_share": top_share}
+        shares |= {"hot_share": hot_share, "warm_share": warm_share}
+        if not shares_valid(*shares.values()):
+            self.stderr.write("the shares must be between 0 and 1, peak <= top <= hot <= warm")
             return
         started = time.monotonic()
         if settings.SEARCH_BACKEND == "elasticsearch":
             self._elasticsearch(batch)
         else:
-            self._retier(top_share, hot_share, warm_share)
+            self.stdout.write(str(search_retier(**shares)))
             if not tiers_only:
                 self._recompute(batch)
         bump_version()
         self.stdout.write(f"search index rebuilt in {time.monotonic() - started:.1f} s")
-
-    def _retier(self, top_share: float, hot_share: float, warm_share: float) -> None:
-        retiered = search_retier(top_share=top_share, hot_share=hot_share, warm_share=warm_share)
-        self.stdout.write(str(retiered))
 
     def _recompute(self, batch: int) -> None:
         # Rewriting a column makes PostgreSQL recompute the generated vectors of the row.
