@@ -63,10 +63,29 @@ async def _with_faults(
     family = family_of(request.path)
     if family == "control":
         return await handler(request)
+    # The latency is the time from the request's arrival to its answer, as a remote service's
+    # is: the answer is computed first and sent when the latency is up, so the emulator's own
+    # CPU does not add to it (on one event loop, answering a burst of requests whose latency
+    # ends together queued each behind the others).
+    loop = asyncio.get_running_loop()
+    answer_at = loop.time() + state.faults.latency_s(family)
+    try:
+        response = await _answer(request, handler, state, family, endpoint)
+    finally:  # an aiohttp HTTPException (404...) is an answer too
+        remaining = answer_at - loop.time()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+    if response is None:
+        return _drop(request, state)
+    return response
+
+
+async def _answer(
+    request: web.Request, handler: Handler, state: EmulatorState, family: str, endpoint: str
+) -> web.StreamResponse | None:
+    """The response (a scripted or random fault, an IP block, or the handler's), or None to
+    drop the connection."""
     faults = state.faults
-    delay = faults.latency_s(family)
-    if delay > 0:
-        await asyncio.sleep(delay)
     scripted = faults.take_scripted(family, endpoint)
     settings = faults.settings[family]
     rng = faults.rngs[family]
@@ -87,7 +106,7 @@ async def _with_faults(
         else:
             forced = None
     if forced == 0:
-        return _drop(request, state)
+        return None
     if forced is not None:
         return _fault_response(family, forced)
     if family == "transcript" and faults.ip_blocked(request.remote or "unknown"):

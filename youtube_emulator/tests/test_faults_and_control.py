@@ -87,11 +87,17 @@ def test_latency_samplers():
 
 def test_latency_applies_and_peak_concurrency_is_counted(emulator):
     emulator.control.set_faults(data={"latency": {"kind": "fixed", "ms": 300}})
+
+    def timed(_):
+        started = time.monotonic()
+        status = requests.get(videos_url(emulator)).status_code
+        return status, time.monotonic() - started
+
     with ThreadPoolExecutor(20) as pool:
-        statuses = list(
-            pool.map(lambda _: requests.get(videos_url(emulator)).status_code, range(20))
-        )
-    assert statuses == [200] * 20
+        answers = list(pool.map(timed, range(20)))
+    assert [status for status, _ in answers] == [200] * 20
+    # The answer is computed first, then held until the latency is up: never sooner.
+    assert min(seconds for _, seconds in answers) >= 0.3
     stats = emulator.control.stats()
     assert stats["peak_concurrent_requests"] >= 10
     assert stats["peak_concurrent_connections"] >= 10
