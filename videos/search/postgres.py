@@ -178,19 +178,14 @@ class PostgresBackend:
         if chunk_query is not None:
             qc = f"qc AS MATERIALIZED ({Q_CTE})"
             params.append(to_tsquery_text(chunk_query))
-        where = filters.where()
         excl_chunk, excl_chunk_params = self._excluded_sql(query, "c.search_vector")
         excl_video, excl_video_params = self._excluded_sql(query, "v.search_vector")
         # The metadata match reads the video row anyway: its date comes along, so only videos
         # found through their transcript alone are looked up again for the recency boost.
-        # Scores are computed where the rows are read (here and in `chunk`): CTEs that carried
+        # Scores are computed where the rows are read (`meta` and `chunk`): CTEs that carried
         # the vectors to a later step copied 2,000 of them per common word (~1.3 ms).
-        meta = (
-            f"meta AS (SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr,"
-            f" v.published_at AS pub FROM {VIDEO_TABLE} v, q"
-            f" WHERE v.search_vector @@ q.q{where} LIMIT %s)"
-        )
-        params += [*filters.params, cap]
+        meta, meta_params = self._meta_sql(filters, cap)
+        params += meta_params
         chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap)
         params += chunk_params
         fuzzy_cte, fuzzy_params = self._fuzzy_sql(query, filters, enabled=fuzzy)
@@ -261,6 +256,19 @@ class PostgresBackend:
             exact=meta_n < cap and chunk_n < cap,
             fixes=trigram.parse_fixes(fixes),
         )
+
+    def _meta_sql(self, filters: FilterSql, cap: int) -> tuple[str, list[object]]:
+        """CTE `meta`: the first `cap` videos whose title, tags or description match, tier by
+        tier (most popular first) through the partial GIN indexes, with their scores."""
+        where = filters.where()
+        tiers = [
+            f"(SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub"
+            f" FROM {VIDEO_TABLE} v, q WHERE v.search_tier = {tier:d}"
+            f" AND v.search_vector @@ q.q{where} LIMIT %s)"
+            for tier in TIER_ORDER
+        ]
+        params = [*filters.params, cap] * len(tiers) + [cap]
+        return f"meta AS ({' UNION ALL '.join(tiers)} LIMIT %s)", params
 
     def _chunk_sql(
         self, filters: FilterSql, excl: str, excl_params: list[object], cap: int

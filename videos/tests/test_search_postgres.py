@@ -329,14 +329,16 @@ def test_result_videos_carry_channel_and_transcript_like_the_orm(django_assert_n
     assert loaded[with_all].transcript.video is loaded[with_all]
 
 
+@pytest.mark.parametrize("where", ["title", "transcript"])
 @pytest.mark.parametrize("cap", [1, 2, 3, 4, 5])
-def test_a_capped_query_reads_the_tiers_peak_top_hot_warm_then_cold(monkeypatch, cap):
-    """The first `cap` matching chunks come from the most popular tiers: a query with more
-    matches than the cap never reads a less popular tier than it needs."""
+def test_a_capped_query_reads_the_tiers_peak_top_hot_warm_then_cold(monkeypatch, cap, where):
+    """The first `cap` matching videos (metadata) and chunks come from the most popular tiers:
+    a query with more matches than the cap never reads a less popular tier than it needs."""
     monkeypatch.setattr(postgres, "MAX_CAP", cap)
     order = ("cold", "warm", "hot", "top", "peak")  # least popular first: ids say nothing
     for name in order:
-        pk = add_video(f"{name:0<11}", title=name.title(), said=[(1.0, "a zebra crossing")])
+        title, said = (f"{name} zebra", None) if where == "title" else (name, "a zebra crossing")
+        pk = add_video(f"{name:0<11}", title=title, said=[(1.0, said)] if said else None)
         tier = getattr(SearchTier, name.upper())
         Video.objects.filter(pk=pk).update(search_tier=tier)
         TranscriptChunk.objects.filter(video_id=pk).update(search_tier=tier)
