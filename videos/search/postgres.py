@@ -1,10 +1,12 @@
 """The PostgreSQL engine: weighted tsvectors, capped ranking, chunk tiers, pg_trgm.
 
 Design from ../shared/SEARCH-NOTES.md:
-- Scoring costs ~2 µs per matching chunk, so only the first CAP matching chunks are ranked;
-  rows are read tier by tier (videos.models.TIER_ORDER: chunks of the most popular videos first,
-  each tier in its own partial GIN index), so a common word stops in the small top tier.
-  A query with fewer than CAP matches is ranked exactly.
+- Scoring costs ~2 µs per matching chunk, so only the first CAP matching chunks (and CAP
+  matching videos' metadata) are ranked; rows are read tier by tier (videos.models.TIER_ORDER:
+  the most popular videos first, each tier in its own partial GIN indexes), so a common word
+  stops in the small first tiers. A query with fewer than CAP matches is ranked exactly.
+- Statements are prepared on the server (videos/search/prepared.py): planning cost more than
+  a rare word's whole ranking.
 - ts_headline runs on the returned moments only.
 
 Score of a video: a tier from where the words are (title 3 > tags 2 > description 1 > only
