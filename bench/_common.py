@@ -149,3 +149,23 @@ def write_json(path: Path | None, name: str, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     print(f"\nwrote {path}")
     return path
+
+
+BENCH_API_KEY = "AIzaSyBenchKey000000000000000000000000"
+
+
+def playlist_video_ids(base: str, playlist_id: str, n: int) -> list[str]:
+    """The first n video ids of an emulator playlist, read through playlistItems.list."""
+    import requests
+
+    ids: list[str] = []
+    token = None
+    while len(ids) < n:
+        params = {"part": "contentDetails", "playlistId": playlist_id, "maxResults": 50}
+        params |= {"key": BENCH_API_KEY, **({"pageToken": token} if token else {})}
+        page = requests.get(f"{base}/youtube/v3/playlistItems", params=params, timeout=30).json()
+        ids += [item["contentDetails"]["videoId"] for item in page["items"]]
+        token = page.get("nextPageToken")
+        if not token:
+            break
+    return ids[:n]

@@ -27,9 +27,15 @@ import requests  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import ROOT, base_parser, print_table, ratio, write_json  # noqa: E402
+from bench._common import (  # noqa: E402
+    ROOT,
+    base_parser,
+    playlist_video_ids,
+    print_table,
+    ratio,
+    write_json,
+)
 
-KEY = "AIzaSyBenchKey000000000000000000000000"
 LATENCIES = {"constant 500 ms": "fixed:500", "jittered 400-600 ms": "uniform:400:600"}
 
 
@@ -71,16 +77,7 @@ def video_ids(base: str, n: int) -> list[str]:
     info = requests.get(f"{base}/_emulator/dataset", timeout=30).json()
     playlists = info["accounts"]["alice@example.com"]["playlists"]
     playlist = next(p["id"] for p in playlists if "(5000 videos)" in p["title"])
-    ids: list[str] = []
-    token = None
-    while len(ids) < n:
-        params = {"part": "contentDetails", "playlistId": playlist, "maxResults": 50, "key": KEY}
-        if token:
-            params["pageToken"] = token
-        page = requests.get(f"{base}/youtube/v3/playlistItems", params=params, timeout=30).json()
-        ids += [item["contentDetails"]["videoId"] for item in page["items"]]
-        token = page.get("nextPageToken")
-    return ids[:n]
+    return playlist_video_ids(base, playlist, n)
 
 
 def burn(seconds: float) -> None:

@@ -32,7 +32,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import ROOT, base_parser, print_table, ratio, write_json
+from bench._common import ROOT, base_parser, playlist_video_ids, print_table, ratio, write_json
 
 # The bench database: the name in DATABASE_URL when set (each engineer's own), else this one.
 BENCH_DB = os.environ.get("DATABASE_URL", "/tubeindex_pl_bench").rsplit("/", 1)[-1] or (
@@ -181,20 +181,7 @@ def playlist_for(base: str, n: int) -> str:
     if n in DEMO_SIZES:
         return titled(f"({n} videos)")
     source, target = titled("(5000 videos)"), titled("empty playlist")
-    from indexing.youtube.data_api import YouTubeClient
-
-    client = YouTubeClient(credentials=None)
-    ids: list[str] = []
-    key = "AIzaSyBenchKey000000000000000000000000"
-    token = None
-    while len(ids) < n:
-        params = {"part": "contentDetails", "playlistId": source, "maxResults": 50, "key": key}
-        if token:
-            params["pageToken"] = token
-        page = requests.get(f"{base}/youtube/v3/playlistItems", params=params, timeout=30).json()
-        ids += [i["contentDetails"]["videoId"] for i in page["items"]]
-        token = page.get("nextPageToken")
-    del client
+    ids = playlist_video_ids(base, source, n)
     for start in range(0, n, 500):
         requests.post(
             f"{base}/_emulator/playlists/{target}/items",
