@@ -38,8 +38,8 @@ from playlists import services as playlist_services
 from playlists.models import LIKED_ID, Playlist, PlaylistItem
 from videos.models import Transcript, Video
 from videos.parsing import parse_timestamp, video_from_playlist_item, video_from_resource
+from videos.search import cache as search_cache
 from videos.search import index_videos
-from videos.search.cache import bump_version, bump_version_queue
 from videos.services import (
     DETAIL_FIELDS,
     SNIPPET_FIELDS,
@@ -61,6 +61,9 @@ SETTLED_TRANSCRIPTS = (
     Transcript.Status.UNAVAILABLE,
 )
 PUBLISH_BATCH = 100  # messages per Redis round trip when fanning out
+# Preparing a message costs ~0.2 ms: the worker's other greenlets (the orchestrator runs in one)
+# get their turn every 10 messages, not after 100.
+PUBLISH_YIELD_EVERY = 10
 
 
 # --- starting a job -------------------------------------------------------------------------
@@ -398,9 +401,7 @@ def _publish_videos(job_id: int, video_ids: list[str]) -> None:
         with index_video.app.producer_or_acquire() as producer, producer.batch():
             for n, video_id in enumerate(video_ids[at : at + PUBLISH_BATCH], 1):
                 index_video.apply_async((video_id, job_id), producer=producer)
-                if n % 10 == 0:
-                    # Preparing a message costs ~0.2 ms: the worker's other greenlets (this
-                    # runs in one) get their turn every 10, not after 100.
+                if n % PUBLISH_YIELD_EVERY == 0:
                     _let_others_run()
 
 
@@ -667,21 +668,20 @@ def _settle(
     bump_search: bool = False,
 ) -> None:
     """Settle the video in Redis, releasing its lock and, with `bump_search`, invalidating the
-    cached search results in the same round trip."""
-    bumped = not bump_search
+    cached search results in the same round trip (when the cache is on the same Redis)."""
+    bump_along = bump_search and search_cache.on_redis(settings.REDIS_URL)
 
     def also(pipe) -> None:
-        nonlocal bumped
         if lock is not None:
             lock.release_queue(pipe)
-        if not bumped:
-            bumped = bump_version_queue(pipe, redis_url=settings.REDIS_URL)
+        if bump_along:
+            search_cache.bump_version_queue(pipe)
 
     last = progress.settle(
         job_id=job_id, video_id=video_id, outcome=outcome, indexed=indexed, also=also
     )
-    if not bumped:
-        bump_version()  # the cache lives on another Redis
+    if bump_search and not bump_along:
+        search_cache.bump_version()
     if last:
         from indexing.tasks import finish_job
 

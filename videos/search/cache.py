@@ -43,15 +43,17 @@ def bump_version() -> None:
         logger.warning("search cache version not bumped: %s", exc)
 
 
-def bump_version_queue(pipe, *, redis_url: str) -> bool:
-    """Queue the bump on `pipe`, a pipeline of the Redis at `redis_url`, so it rides along a
-    round trip the caller makes anyway (the fan-out settles every video). False when the cache
-    lives elsewhere: the caller then calls bump_version()."""
+def on_redis(redis_url: str) -> bool:
+    """Whether the cache lives on the Redis at `redis_url`: then bump_version_queue() can put
+    the bump on a pipeline of that Redis, riding along a round trip the caller makes anyway
+    (the fan-out settles every video)."""
     location = settings.CACHES["default"]
-    if "django_redis" not in location["BACKEND"] or location["LOCATION"] != redis_url:
-        return False
+    return "django_redis" in location["BACKEND"] and location["LOCATION"] == redis_url
+
+
+def bump_version_queue(pipe) -> None:
+    """Queue the bump on `pipe`, a pipeline of the cache's Redis (see on_redis)."""
     pipe.incr(cache.make_key(VERSION_KEY))
-    return True
 
 
 def bump_version_on_commit() -> None:

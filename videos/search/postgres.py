@@ -21,10 +21,10 @@ that only says the words.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from videos.models import SEARCH_CONFIG, TIER_ORDER
+from videos.models import SEARCH_CONFIG, TIER_ORDER, SearchTier
 from videos.search import trigram
 from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import match_offset, moment_start
@@ -80,6 +80,16 @@ def snippet_html(headline: str) -> str:
     """Escape the transcript text, then turn our highlight markers into <mark>."""
     escaped = html.escape(headline)
     return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def _tier_by_tier(
+    select: Callable[[SearchTier], str], params: Sequence[object], cap: int
+) -> tuple[str, list[object]]:
+    """`select(tier)`, a query over one tier's rows, once per tier in TIER_ORDER (each its own
+    partial GIN index), each stopping at `cap` rows, then the first `cap` of them all: a common
+    word stops in the small first tiers. `params` are one tier's."""
+    parts = [f"({select(tier)} LIMIT %s)" for tier in TIER_ORDER]
+    return f"{' UNION ALL '.join(parts)} LIMIT %s", [*params, cap] * len(parts) + [cap]
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,23 +271,24 @@ class PostgresBackend:
 
     def _meta_sql(self, filters: FilterSql, cap: int) -> tuple[str, list[object]]:
         """CTE `meta`: the first `cap` videos whose title, tags or description match, tier by
-        tier (most popular first) through the partial GIN indexes, with their scores."""
-        where = filters.where()
-        tiers = [
-            f"(SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub"
-            f" FROM {VIDEO_TABLE} v, q WHERE v.search_tier = {tier:d}"
-            f" AND v.search_vector @@ q.q{where} LIMIT %s)"
-            for tier in TIER_ORDER
-        ]
-        params = [*filters.params, cap] * len(tiers) + [cap]
-        return f"meta AS ({' UNION ALL '.join(tiers)} LIMIT %s)", params
+        tier, with their scores."""
+        rows, params = _tier_by_tier(
+            lambda tier: (
+                f"SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub"
+                f" FROM {VIDEO_TABLE} v, q WHERE v.search_tier = {tier:d}"
+                f" AND v.search_vector @@ q.q{filters.where()}"
+            ),
+            filters.params,
+            cap,
+        )
+        return f"meta AS ({rows})", params
 
     def _chunk_sql(
         self, filters: FilterSql, excl: str, excl_params: list[object], cap: int
     ) -> tuple[str, list[object]]:
-        """CTEs `chosen` and `chunk`: the first `cap` matching chunks, tier by tier (top first)
-        through the partial GIN indexes, or, when a channel/topic/playlist filter leaves at
-        most SELECTIVE_VIDEOS videos, all their chunks read through the video_id index.
+        """CTEs `chosen` and `chunk`: the first `cap` matching chunks, tier by tier, or, when a
+        channel/topic/playlist filter leaves at most SELECTIVE_VIDEOS videos, all their chunks
+        read through the video_id index.
 
         Without that choice the planner, which cannot estimate a tsquery from a CTE, scanned a
         tier's GIN index and dropped the other channels' matches (62k rows, 170 ms for a
@@ -309,16 +320,16 @@ class PostgresBackend:
             # Broad filters (dates, duration, language, transcript): a per-row check after the
             # text index, which the planner cannot turn into reading every filtered chunk.
             chunk_filter = f" AND (SELECT TRUE FROM {VIDEO_TABLE} v WHERE v.id = c.video_id{where})"
-        tiers = []
-        for tier in TIER_ORDER:
-            tiers.append(
-                f"(SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc "
-                f"WHERE c.search_tier = {tier:d}{many} AND c.search_vector @@ qc.q"
-                f"{chunk_filter}{excl} LIMIT %s)"
-            )
-            params += [*filters.params, *excl_params, cap]
-        params.append(cap)
-        return f"{chosen}chunk AS ({direct}{' UNION ALL '.join(tiers)} LIMIT %s)", params
+        rows, tier_params = _tier_by_tier(
+            lambda tier: (
+                f"SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc"
+                f" WHERE c.search_tier = {tier:d}{many} AND c.search_vector @@ qc.q"
+                f"{chunk_filter}{excl}"
+            ),
+            [*filters.params, *excl_params],
+            cap,
+        )
+        return f"{chosen}chunk AS ({direct}{rows})", params + tier_params
 
     def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool):
         """Videos of the channels whose names are closest to the query (channels are few)."""
