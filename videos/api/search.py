@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+from datetime import datetime, tzinfo
+
 from django.http import QueryDict
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -60,6 +64,13 @@ class SearchParamsSerializer(serializers.Serializer):
     FILTER_FIELDS = ("channel", "topic", "playlist", "after", "before", "duration", "lang")
     FILTER_FIELDS += ("transcript", "source")
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # DRF deep-copies the declared fields for every instance, which was 3/4 of validating
+        # the parameters (~0.3 ms a search). Binding sets attributes of the copy only, and
+        # these fields' validators, choices and messages are never changed after __init__,
+        # so a shallow copy each is enough.
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
     def validate(self, attrs: dict) -> dict:
         values: dict[str, object] = {}
         for key in self.FILTER_FIELDS:
@@ -109,16 +120,20 @@ class SearchPageSerializer(serializers.Serializer):
     results = SearchHitSerializer(many=True)
 
 
-_DATETIME = serializers.DateTimeField()
+def _when(value: datetime | None, tz: tzinfo) -> str | None:
+    """DRF DateTimeField's output (ISO 8601 in the current time zone, UTC as Z) but for its
+    time zone lookup per value, which was most of building a video's dict."""
+    if not value:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _when(value) -> str | None:
-    return _DATETIME.to_representation(value) if value else None
-
-
-def video_payload(video) -> dict:
+def video_payload(video, *, tz: tzinfo | None = None) -> dict:
     """VideoSerializer's output built directly: DRF field machinery was most of the API's time
-    for a page of 20 results (a test keeps the two identical)."""
+    for a page of 20 results (a test keeps the two identical). `tz`: the current time zone,
+    looked up once per page by the caller."""
+    tz = tz or timezone.get_current_timezone()
     channel = video.channel
     transcript = getattr(video, "transcript", None)
     return {
@@ -131,7 +146,7 @@ def video_payload(video) -> dict:
             if channel
             else None
         ),
-        "published_at": _when(video.published_at),
+        "published_at": _when(video.published_at, tz),
         "duration_seconds": video.duration_seconds,
         "thumbnail_url": video.thumbnail_url,
         "view_count": video.view_count,
@@ -146,7 +161,7 @@ def video_payload(video) -> dict:
                 "is_generated": transcript.is_generated,
                 "status": transcript.status,
                 "error": transcript.error,
-                "fetched_at": _when(transcript.fetched_at),
+                "fetched_at": _when(transcript.fetched_at, tz),
             }
             if transcript
             else None
@@ -188,6 +203,7 @@ class SearchApi(APIView):
         if "q" not in request.query_params:
             raise SearchInputError("Type something to search for.", extra={"field": "q"})
         page = search_from_params(request.query_params)
+        tz = timezone.get_current_timezone()
         body = {
             "count": page.total,
             "count_is_exact": page.total_exact,
@@ -197,7 +213,7 @@ class SearchApi(APIView):
             "previous": _page_url(request, page.page - 1) if page.has_previous else None,
             "results": [
                 {
-                    "video": video_payload(hit.video),
+                    "video": video_payload(hit.video, tz=tz),
                     "score": round(hit.score, 4),
                     "moments": [moment_payload(m) for m in hit.moments],
                 }

@@ -174,3 +174,19 @@ def test_result_videos_have_exactly_the_video_serializers_shape(client, indexed)
     assert video_payload(video) == VideoSerializer(video).data
     video.channel = None
     assert video_payload(video) == VideoSerializer(video).data
+
+
+def test_each_request_validates_its_own_parameters():
+    """The parameter serializer copies its declared fields shallowly (not DRF's deepcopy): one
+    request's fields, errors and values never leak into the next one."""
+    from videos.api.search import SearchParamsSerializer
+
+    bad = SearchParamsSerializer(data={"q": "x", "page_size": "1000", "sort": "random"})
+    assert not bad.is_valid()
+    good = SearchParamsSerializer(data={"q": "y", "page": "3"})
+    assert good.is_valid(), good.errors
+    assert (good.validated_data["q"], good.validated_data["page"]) == ("y", 3)
+    assert set(bad.errors) == {"page_size", "sort"}
+    assert all(bad.fields[name] is not good.fields[name] for name in good.fields)
+    assert all(field.parent is good for field in good.fields.values())
+    assert all(field.parent is None for field in SearchParamsSerializer._declared_fields.values())
