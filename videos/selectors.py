@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from psycopg.types.datetime import TimestamptzLoader
 
 from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video
@@ -111,6 +114,15 @@ _VIDEOS_BY_ID = (
 )
 
 
+def _native_timestamps(cursor) -> None:
+    """Load timestamptz with psycopg's C loader on this cursor. Django registers a Python
+    subclass on every connection, to stamp each value with its own tzinfo: 0.9 ms of loading
+    a page of 20 videos (6 timestamps a row). The values are the same objects when the
+    session's time zone is UTC, as Django sets it with USE_TZ (both then carry datetime.UTC)."""
+    if connection.timezone is UTC and cursor.connection.info.parameter_status("TimeZone") == "UTC":
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+
+
 def _videos_by_id(ids: list[int]) -> dict[int, Video]:
     """The videos of a result page with their channel and transcript, like
     `select_related("channel", "transcript").in_bulk(ids)`, from one precompiled statement:
@@ -121,6 +133,7 @@ def _videos_by_id(ids: list[int]) -> dict[int, Video]:
     transcript_field = Video._meta.get_field("transcript")
     found: dict[int, Video] = {}
     with prepared_cursor() as cursor:
+        _native_timestamps(cursor)
         cursor.execute(_VIDEOS_BY_ID, [ids])
         for row in cursor.fetchall():
             video = _from_row(Video, _VIDEO_NAMES, _VIDEO_CONVERT, row[:n_video])
