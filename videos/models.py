@@ -50,10 +50,12 @@ def _video_search_expression() -> SearchVector:
 
 
 class WithoutSearchVectorManager(models.Manager):
-    """Leaves the (large) search vector unread unless a query asks for it by name."""
+    """Leaves the (large) generated search vectors unread unless a query asks for them."""
 
     def get_queryset(self) -> models.QuerySet:
-        return super().get_queryset().defer("search_vector")
+        fields = self.model._meta.concrete_fields
+        vectors = [f.name for f in fields if isinstance(f, models.GeneratedField)]
+        return super().get_queryset().defer(*vectors)
 
 
 class Channel(models.Model):
@@ -198,6 +200,19 @@ class TranscriptChunk(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    # Every pair of adjacent words ("back around"), so a quoted phrase is looked up by its
+    # pairs instead of rechecking every chunk that has both words somewhere (a phrase of two
+    # common words read ~20,000 such chunks of the cold tier: ~45-90 ms, BENCHMARKS.md).
+    # videos_word_pairs() is created in migration 0009.
+    pair_vector = models.GeneratedField(
+        expression=models.Func(
+            SearchVector("text", config=SEARCH_CONFIG),
+            function="videos_word_pairs",
+            output_field=SearchVectorField(),
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     # The video's search tier, written with the chunk rows (videos.services); a row inserted
     # without one gets it from a trigger (migration 0005), which runs only then (WHEN ... IS NULL).
     search_tier = models.PositiveSmallIntegerField(
@@ -212,12 +227,22 @@ class TranscriptChunk(models.Model):
             models.UniqueConstraint(fields=["video", "position"], name="chunk_video_position_uniq")
         ]
         indexes = [
-            GinIndex(
-                fields=["search_vector"],
-                condition=models.Q(search_tier=tier.value),
-                name=f"chunk_search_{tier.label.lower()}_gin",
-            )
-            for tier in SearchTier
+            *(
+                GinIndex(
+                    fields=["search_vector"],
+                    condition=models.Q(search_tier=tier.value),
+                    name=f"chunk_search_{tier.label.lower()}_gin",
+                )
+                for tier in SearchTier
+            ),
+            *(
+                GinIndex(
+                    fields=["pair_vector"],
+                    condition=models.Q(search_tier=tier.value),
+                    name=f"chunk_pairs_{tier.label.lower()}_gin",
+                )
+                for tier in SearchTier
+            ),
         ]
 
     def __str__(self) -> str:

@@ -187,18 +187,19 @@ def _lexeme(word: str) -> str:
     return f"'{word}'"
 
 
-def _term_tsquery(term: Term) -> str:
-    parts = [_lexeme(w) for w in term.words]
+def _term_tsquery(term: Term, weight: str = "") -> str:
+    parts = [_lexeme(w) + (f":{weight}" if weight else "") for w in term.words]
     if term.prefix:
-        parts[-1] += ":*"
+        parts[-1] = _lexeme(term.words[-1]) + f":*{weight}"
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
 
-def to_tsquery_text(query: ParsedQuery) -> str:
-    """Input for PostgreSQL to_tsquery(config, ...): stemming and stop words are applied there."""
+def to_tsquery_text(query: ParsedQuery, weight: str = "") -> str:
+    """Input for PostgreSQL to_tsquery(config, ...): stemming and stop words are applied there.
+    With a `weight` (A-D), every word matches only where the vector gives it that weight."""
     clauses = []
     for clause in query.clauses:
-        alternatives = [_term_tsquery(t) for t in clause]
+        alternatives = [_term_tsquery(t, weight) for t in clause]
         clauses.append(
             alternatives[0] if len(alternatives) == 1 else f"({' | '.join(alternatives)})"
         )
@@ -220,6 +221,16 @@ def correctable_words(query: ParsedQuery, min_length: int = 4) -> list[str]:
             if not term.is_phrase and len(term.words[0]) >= min_length
         }
     )
+
+
+def required_phrases(query: ParsedQuery) -> list[str]:
+    """The phrases every match must contain: each alone in its clause (not one of `or`'s
+    alternatives) and typed to the end (a prefix's last word is not a whole word yet)."""
+    return [
+        clause[0].text
+        for clause in query.clauses
+        if len(clause) == 1 and clause[0].is_phrase and not clause[0].prefix
+    ]
 
 
 def with_alternatives(query: ParsedQuery, corrections: dict[str, list[str]]) -> ParsedQuery:

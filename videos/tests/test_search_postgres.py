@@ -345,3 +345,66 @@ def test_a_capped_query_reads_the_tiers_peak_top_hot_warm_then_cold(monkeypatch,
     page = video_search(q="zebra", use_cache=False)
     expected = [f"{name:0<11}" for name in reversed(order)][:cap]
     assert sorted(h.video.youtube_id for h in page.hits) == sorted(expected)
+
+
+def test_word_pairs_are_adjacent_lexemes_and_stop_words_between_break_them():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT videos_word_pairs(to_tsvector('english', %s))::text,"
+            " videos_phrase_pairs(%s)::text, videos_phrase_pairs(%s)::text",
+            [
+                "Cooking the pasta, cooking rice: a well-known trick",
+                ["tomato sauces", "back to it", "fresh basil leaves"],
+                ["back to it"],
+            ],
+        )
+        pairs, phrase_pairs, no_pairs = cursor.fetchone()
+    # cook:1 (the) pasta:3 cook:4 rice:5 (a) well-known:7 well:8 known:9 trick:10
+    assert pairs == "'cook rice' 'known trick' 'pasta cook' 'well known' 'well-known well'"
+    assert phrase_pairs == "'tomato sauc' & 'basil leav' & 'fresh basil'"  # tsvector order
+    assert no_pairs is None
+
+
+@pytest.mark.parametrize("tier", list(SearchTier))
+def test_a_phrase_is_found_by_its_word_pairs_in_every_tier(tier):
+    together = add_video("together001", said=[(30.0, "make a quick tomato sauce now")])
+    apart = add_video("apart000001", said=[(30.0, "sauce first then a tomato later")])
+    for pk in (together, apart):
+        Video.objects.filter(pk=pk).update(search_tier=tier)
+        TranscriptChunk.objects.filter(video_id=pk).update(search_tier=tier)
+    assert ids('"tomato sauce"', use_cache=False) == ["together001"]
+    assert ids('"quick tomato sauce"', use_cache=False) == ["together001"]
+    assert ids('"tomato sauce" quick', use_cache=False) == ["together001"]
+    assert ids('"sauce tomato"', use_cache=False) == []
+
+
+def test_phrases_without_pairs_or_among_alternatives_are_matched_as_phrases():
+    add_video("stopinside1", said=[(0.0, "then back to the kitchen we went")])
+    add_video("backkitchen", said=[(0.0, "kitchen is back")])
+    add_video("basilleaves", said=[(0.0, "fresh basil leaves")])
+    add_video("wellknown01", said=[(0.0, "a well-known trick")])
+    assert ids('"back to the kitchen"') == ["stopinside1"]  # no pair: 'back' <3> 'kitchen'
+    assert ids('"basil leaves" or "kitchen sink"') == ["basilleaves"]
+    assert ids('"well known trick"') == ["wellknown01"]
+    assert ids('"kitchen is back" -"basil leaves"') == ["backkitchen"]
+
+
+def test_only_phrases_every_match_needs_are_looked_up_by_their_pairs():
+    add_video("basilleaves", said=[(0.0, "fresh basil leaves")])
+    for q, by_pairs in (
+        ('"basil leaves"', True),
+        ('"fresh basil" leaves', True),
+        ('"basil leaves" or fresh', False),
+        ("basil leaves", False),
+    ):
+        statements: list[str] = []
+
+        def record(execute, sql, params, many, context, statements=statements):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            assert ids(q, use_cache=False) == ["basilleaves"]
+        ranking = [sql for sql in statements if "candidates AS" in sql]  # and a typo pass's
+        assert ranking
+        assert all(("pair_vector @@" in sql) is by_pairs for sql in ranking), q

@@ -123,3 +123,9 @@ def test_typo_corrections_become_alternatives_of_the_misspelt_word():
     assert to_tsquery_text(fixed) == (
         "('learaing' | 'learning' | 'leaning') & ('sour' <-> 'dough') & 'pyth':*"
     )
+
+
+def test_weighted_tsquery_text_restricts_every_word_to_the_weight():
+    query = parse_query('"garlic bread" or pasta sauc')
+    assert to_tsquery_text(query, "A") == "(('garlic':A <-> 'bread':A) | 'pasta':A) & 'sauc':*A"
+    assert to_tsquery_text(query) == "(('garlic' <-> 'bread') | 'pasta') & 'sauc':*"
