@@ -54,6 +54,21 @@ class PrivateRedis:
             self.proc.wait(10)
 
 
+def forget_broker_connections() -> None:
+    """The project app reads its broker URL from settings live, but keeps the connection pool
+    it made on first use: made during a private-Redis test, every later test would publish to
+    a server that is gone (unless CELERY_BROKER_URL is in the environment, which Celery
+    prefers, as `make test` sets it). Dropped as a forked worker does (Celery._after_fork)."""
+    from config.celery import app
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
 @pytest.fixture
 def private_redis(tmp_path, settings):
     server = PrivateRedis(tmp_path)
@@ -63,8 +78,10 @@ def private_redis(tmp_path, settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "LOCATION": server.url},
     }
+    forget_broker_connections()
     yield server
     server.stop()
+    forget_broker_connections()
 
 
 @pytest.fixture
