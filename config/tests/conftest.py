@@ -58,12 +58,12 @@ def forget_broker_connections() -> None:
     """The project app reads its broker URL from settings live, but keeps the connection pool
     it made on first use: made during a private-Redis test, every later test would publish to
     a server that is gone (unless CELERY_BROKER_URL is in the environment, which Celery
-    prefers, as `make test` sets it). Dropped as a forked worker does (Celery._after_fork)."""
+    prefers, as `make test` sets it). Dropped as a forked worker does (Celery._after_fork),
+    not closed: kombu keeps one pool per broker URL for the whole process, and a closed one
+    would be handed out again."""
     from config.celery import app
 
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
