@@ -240,17 +240,23 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
 
 
 def tier_shares() -> dict[str, float]:
-    from videos.search.tiers import HOT_SHARE, PEAK_SHARE, TOP_SHARE, WARM_SHARE
+    from videos.search.tiers import COOL_SHARE, HOT_SHARE, PEAK_SHARE, TOP_SHARE, WARM_SHARE
 
-    return {"peak": PEAK_SHARE, "to_top": TOP_SHARE, "to_hot": HOT_SHARE, "to_warm": WARM_SHARE}
+    return {
+        "peak": PEAK_SHARE,
+        "to_top": TOP_SHARE,
+        "to_hot": HOT_SHARE,
+        "to_warm": WARM_SHARE,
+        "to_cool": COOL_SHARE,
+    }
 
 
 def tier_of(pk: int, n_videos: int) -> int:
     """Videos are loaded in popularity order (pk 1 = most viewed), tiered as the rebuild does."""
     from videos.models import TIER_ORDER
-    from videos.search.tiers import HOT_SHARE, PEAK_SHARE, TOP_SHARE, WARM_SHARE
+    from videos.search.tiers import COOL_SHARE, HOT_SHARE, PEAK_SHARE, TOP_SHARE, WARM_SHARE
 
-    shares = (PEAK_SHARE, TOP_SHARE, HOT_SHARE, WARM_SHARE)
+    shares = (PEAK_SHARE, TOP_SHARE, HOT_SHARE, WARM_SHARE, COOL_SHARE)
     for tier, share in zip(TIER_ORDER, shares, strict=False):
         if pk <= int(n_videos * share):
             return tier.value

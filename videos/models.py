@@ -18,15 +18,15 @@ SEARCH_CONFIG = "english"
 
 
 class SearchTier(models.IntegerChoices):
-    """Where a video's transcript chunks are searched: peak, top, hot, warm, then cold
-    (TIER_ORDER).
+    """Where a video's transcript chunks are searched: peak, top, hot, warm, cool, then cold
+    (TIER_ORDER), each about three times the one before (videos.search.tiers).
 
     A common word must find its first 1,000 matches in a small index (SEARCH-NOTES.md: the GIN
     bitmap is built whole before LIMIT stops anything), so the first tiers are small (peak: a
-    filler word's 1,000 matches from a bitmap a third of the top tier's); the hot tier
-    catches the words too rare to fill a page from the top tier alone, and the warm tier the
-    two-word queries that need a few more rows than top and hot hold, so they stop before the
-    cold tier's bitmap (~56 ms for "often never", docs/BENCHMARKS.md "Third pass").
+    filler word's 1,000 matches from a bitmap a third of the top tier's). A query stops in the
+    first tier that completes its 1,000, and that tier's whole bitmap is built: with each tier
+    ~3x the one before, that costs at most ~3x the rows it needed (the hot tier used to be 11x
+    the top one: "often never" built all of it, and a warm tier of 2.5x that, for 14 rows).
     Values are stored, so a tier added later takes the next number: read in TIER_ORDER.
     """
 
@@ -35,9 +35,17 @@ class SearchTier(models.IntegerChoices):
     TOP = 2, "Top"
     WARM = 3, "Warm"
     PEAK = 4, "Peak"
+    COOL = 5, "Cool"
 
 
-TIER_ORDER = (SearchTier.PEAK, SearchTier.TOP, SearchTier.HOT, SearchTier.WARM, SearchTier.COLD)
+TIER_ORDER = (
+    SearchTier.PEAK,
+    SearchTier.TOP,
+    SearchTier.HOT,
+    SearchTier.WARM,
+    SearchTier.COOL,
+    SearchTier.COLD,
+)
 
 
 def _video_search_expression() -> SearchVector:
@@ -50,11 +58,16 @@ def _video_search_expression() -> SearchVector:
 
 
 class WithoutSearchVectorManager(models.Manager):
-    """Leaves the (large) generated search vectors unread unless a query asks for them."""
+    """Leaves the (large) search vectors unread unless a query asks for them."""
 
     def get_queryset(self) -> models.QuerySet:
         fields = self.model._meta.concrete_fields
-        vectors = [f.name for f in fields if isinstance(f, models.GeneratedField)]
+        vectors = [
+            f.name
+            for f in fields
+            if isinstance(f, SearchVectorField)
+            or isinstance(getattr(f, "output_field", None), SearchVectorField)
+        ]
         return super().get_queryset().defer(*vectors)
 
 
@@ -195,24 +208,13 @@ class TranscriptChunk(models.Model):
     segment_offsets = ArrayField(
         models.PositiveIntegerField(), default=list, db_default=[], blank=True
     )
-    search_vector = models.GeneratedField(
-        expression=SearchVector("text", config=SEARCH_CONFIG),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    # Every pair of adjacent words ("back around"), so a quoted phrase is looked up by its
-    # pairs instead of rechecking every chunk that has both words somewhere (a phrase of two
-    # common words read ~20,000 such chunks of the cold tier: ~45-90 ms, BENCHMARKS.md).
-    # videos_word_pairs() is created in migration 0009.
-    pair_vector = models.GeneratedField(
-        expression=models.Func(
-            SearchVector("text", config=SEARCH_CONFIG),
-            function="videos_word_pairs",
-            output_field=SearchVectorField(),
-        ),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    # The words, and every pair of adjacent words ("back around"): a quoted phrase is looked up
+    # by its pairs instead of rechecking every chunk that has both words somewhere (a phrase of
+    # two common words read ~20,000 such chunks of the cold tier: ~45-90 ms, BENCHMARKS.md).
+    # Both are written by a trigger on INSERT and on UPDATE of text (migration 0011), which
+    # parses the text once (generated columns parsed it once each); never set them yourself.
+    search_vector = SearchVectorField(null=True, editable=False)
+    pair_vector = SearchVectorField(null=True, editable=False)
     # The video's search tier, written with the chunk rows (videos.services); a row inserted
     # without one gets it from a trigger (migration 0005), which runs only then (WHEN ... IS NULL).
     search_tier = models.PositiveSmallIntegerField(

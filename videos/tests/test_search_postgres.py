@@ -330,12 +330,12 @@ def test_result_videos_carry_channel_and_transcript_like_the_orm(django_assert_n
 
 
 @pytest.mark.parametrize("where", ["title", "transcript"])
-@pytest.mark.parametrize("cap", [1, 2, 3, 4, 5])
-def test_a_capped_query_reads_the_tiers_peak_top_hot_warm_then_cold(monkeypatch, cap, where):
+@pytest.mark.parametrize("cap", [1, 2, 3, 4, 5, 6])
+def test_a_capped_query_reads_the_tiers_peak_top_hot_warm_cool_then_cold(monkeypatch, cap, where):
     """The first `cap` matching videos (metadata) and chunks come from the most popular tiers:
     a query with more matches than the cap never reads a less popular tier than it needs."""
     monkeypatch.setattr(postgres, "MAX_CAP", cap)
-    order = ("cold", "warm", "hot", "top", "peak")  # least popular first: ids say nothing
+    order = ("cold", "cool", "warm", "hot", "top", "peak")  # least popular first: ids say nothing
     for name in order:
         title, said = (f"{name} zebra", None) if where == "title" else (name, "a zebra crossing")
         pk = add_video(f"{name:0<11}", title=title, said=[(1.0, said)] if said else None)
@@ -408,3 +408,24 @@ def test_only_phrases_every_match_needs_are_looked_up_by_their_pairs():
         ranking = [sql for sql in statements if "candidates AS" in sql]  # and a typo pass's
         assert ranking
         assert all(("pair_vector @@" in sql) is by_pairs for sql in ranking), q
+
+
+def test_chunk_vectors_follow_the_text_through_every_write():
+    pk = add_video("vectors0001", said=[(0.0, "fresh basil leaves")])
+    chunk = TranscriptChunk.objects.get(video_id=pk)
+    assert ids('"basil leaves"', use_cache=False) == ["vectors0001"]
+    TranscriptChunk.objects.filter(pk=chunk.pk).update(text="ripe tomato sauce")
+    assert ids('"basil leaves"', use_cache=False) == []
+    assert ids('"tomato sauce"', use_cache=False) == ["vectors0001"]
+    chunk.refresh_from_db()
+    chunk.text = "green pesto"
+    chunk.save()  # the ORM's own UPDATE, with the vectors it read (deferred) left out
+    assert ids('"green pesto"', use_cache=False) == ["vectors0001"]
+    TranscriptChunk.objects.filter(pk=chunk.pk).update(search_tier=SearchTier.PEAK)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector::text, pair_vector::text FROM videos_transcriptchunk"
+            " WHERE id = %s",
+            [chunk.pk],
+        )
+        assert cursor.fetchone() == ("'green':1 'pesto':2", "'green pesto'")

@@ -28,14 +28,15 @@ def test_rebuild_tiers_the_most_viewed_videos_and_their_chunks_top_hot_warm_cold
     for views, pk in enumerate(ids):
         Video.objects.filter(pk=pk).update(view_count=views)
     out = StringIO()
-    shares = {"top_share": 0.125, "hot_share": 0.5, "warm_share": 0.75}
+    shares = {"top_share": 0.125, "hot_share": 0.5, "warm_share": 0.75, "cool_share": 0.75}
     call_command("rebuild_search_index", **shares, stdout=out)
     expected = {pk: SearchTier.COLD for pk in ids[:2]} | {pk: SearchTier.WARM for pk in ids[2:4]}
     expected |= {pk: SearchTier.HOT for pk in ids[4:7]} | {ids[7]: SearchTier.TOP}
     assert tiers_of(Video, ids) == expected
     assert tiers_of(TranscriptChunk, ids) == expected
     assert (
-        "peak 0, top 1, hot 3, warm 2, cold 2 of 8 videos; 6 chunks changed tier" in out.getvalue()
+        "peak 0, top 1, hot 3, warm 2, cool 0, cold 2 of 8 videos; 6 chunks changed tier"
+        in out.getvalue()
     )
     assert video_search(q="tier talk").total == 8
 
@@ -107,12 +108,12 @@ def test_the_daily_retier_task_moves_videos_and_invalidates_cached_results(setti
     Video.objects.filter(pk=pk).update(view_count=10)
     before = index_version()
     result = search_retier_task.apply().get()
-    assert "peak 0, top 0, hot 0, warm 0, cold 1 of 1 videos; 0 chunks changed tier" in result
+    assert "peak 0, top 0, hot 0, warm 0, cool 0, cold 1 of 1 videos; 0 chunks changed" in result
     assert index_version() == before  # nothing moved: cached results stay valid
     for i in range(99):
         add_video(f"others{i:05d}", title="Other")
     result = search_retier_task.apply().get()
-    assert "peak 0, top 1, hot 11, warm 25, cold 63 of 100 videos; 1 chunks changed tier" in result
+    assert "peak 0, top 1, hot 3, warm 9, cool 27, cold 60 of 100 videos; 1 chunks" in result
     assert tiers_of(TranscriptChunk, [pk]) == {pk: SearchTier.TOP}
     assert index_version() > before
     settings.SEARCH_BACKEND = "elasticsearch"

@@ -2,8 +2,8 @@
 
 PostgreSQL vectors are GENERATED columns, current after every write; rebuilding recomputes
 them (needed after a change of text search configuration or dictionary), re-tiers chunks into
-peak, top, hot, warm and cold (by the video's views: peak share, next up to the top share,
-the hot share, the warm share, the rest),
+peak, top, hot, warm, cool and cold (by the video's views: peak share, next up to the top
+share, the hot share, the warm share, the cool share, the rest),
 refreshes planner statistics and invalidates cached results. With --tiers-only it only
 re-tiers (cheap when few videos move; run it periodically).
 """
@@ -21,8 +21,10 @@ from videos.models import TranscriptChunk, Video
 from videos.search import index_videos
 from videos.search.cache import bump_version
 from videos.search.tiers import (
+    COOL_SHARE,
     HOT_SHARE,
     PEAK_SHARE,
+    SHARES_ERROR,
     TOP_SHARE,
     WARM_SHARE,
     search_retier,
@@ -57,6 +59,12 @@ class Command(BaseCommand):
             default=WARM_SHARE,
             help="share of videos in the peak, top, hot and warm tiers together",
         )
+        parser.add_argument(
+            "--cool-share",
+            type=float,
+            default=COOL_SHARE,
+            help="share of videos in all tiers but cold together",
+        )
 
     def handle(
         self,
@@ -67,12 +75,13 @@ class Command(BaseCommand):
         top_share: float,
         hot_share: float,
         warm_share: float,
+        cool_share: float,
         **options,
     ) -> None:
         shares = {"peak_share": peak_share, "top_share": top_share}
-        shares |= {"hot_share": hot_share, "warm_share": warm_share}
+        shares |= {"hot_share": hot_share, "warm_share": warm_share, "cool_share": cool_share}
         if not shares_valid(*shares.values()):
-            self.stderr.write("the shares must be between 0 and 1, peak <= top <= hot <= warm")
+            self.stderr.write(SHARES_ERROR)
             return
         started = time.monotonic()
         if settings.SEARCH_BACKEND == "elasticsearch":
