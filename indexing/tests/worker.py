@@ -89,14 +89,19 @@ class CeleryWorker:
             self.args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited at start:\n{self.output()[-3000:]}")
-            if " ready." in self.output() or self._answers_ping():
-                return self
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"worker not ready in {timeout} s:\n{self.output()[-3000:]}")
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"worker exited at start:\n{self.output()[-3000:]}")
+                if " ready." in self.output() or self._answers_ping():
+                    return self
+                time.sleep(0.2)
+            raise RuntimeError(f"worker not ready in {timeout} s:\n{self.output()[-3000:]}")
+        except BaseException:
+            # Whatever failed (the ping's broker too), no worker outlives the test that started
+            # it: an orphan would go on taking the next runs' tasks from the same Redis db.
+            self.stop()
+            raise
 
     def _answers_ping(self) -> bool:
         """The worker's remote control answers (works whatever its log level)."""
