@@ -81,6 +81,9 @@ class TranscriptChunkAdmin(admin.ModelAdmin):
     search_fields = ["video__youtube_id"]
     list_select_related = ["video"]
     raw_id_fields = ["video", "transcript"]
+    # Set with the rows and by the daily re-tier: a chunk left without one is in no tier's
+    # index and so in no search.
+    readonly_fields = ["search_tier"]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 

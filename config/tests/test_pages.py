@@ -65,3 +65,33 @@ def test_video_change_page_shows_the_transcript_inline(staff_client):
     response = staff_client.get(reverse("admin:videos_video_change", args=[video.pk]))
     assert response.status_code == 200
     assert b"Transcript" in response.content
+
+
+def test_a_chunk_edited_in_the_admin_is_searched_by_its_new_words(staff_client, redis_client):
+    from videos.models import TranscriptChunk
+    from videos.selectors import video_search
+    from videos.tests.search_helpers import add_video
+
+    add_video("adminchunk1", said=[(0.0, "fresh basil leaves")])
+    chunk = TranscriptChunk.objects.get()
+    url = reverse("admin:videos_transcriptchunk_change", args=[chunk.pk])
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    assert b"search_vector" not in page.content  # the trigger's, not the editor's
+    form = {
+        "transcript": chunk.transcript_id,
+        "video": chunk.video_id,
+        "position": chunk.position,
+        "start": chunk.start,
+        "duration": chunk.duration,
+        "text": "ripe tomato sauce",
+        "segment_starts": "0.0",
+        "segment_offsets": "0",
+        "search_tier": "",  # read-only: ignored
+    }
+    assert staff_client.post(url, form).status_code == 302
+    chunk.refresh_from_db()
+    assert chunk.text == "ripe tomato sauce" and chunk.search_tier is not None
+    found = video_search(q='"tomato sauce"', use_cache=False).hits
+    assert [hit.video.youtube_id for hit in found] == ["adminchunk1"]
+    assert not video_search(q="basil", use_cache=False).hits
