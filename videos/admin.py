@@ -57,7 +57,8 @@ class VideoAdmin(admin.ModelAdmin):
     list_select_related = ["channel", "transcript"]
     raw_id_fields = ["channel"]
     date_hierarchy = "published_at"
-    readonly_fields = ["created_at", "updated_at", "details_fetched_at"]
+    # search_tier follows views (the daily re-tier moves the video's chunks with it).
+    readonly_fields = ["created_at", "updated_at", "details_fetched_at", "search_tier"]
     inlines = [TranscriptInline]
 
     @admin.display(description="transcript", ordering="transcript__status")
