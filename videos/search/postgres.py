@@ -215,9 +215,8 @@ class PostgresBackend:
         if chunk_query is not None:
             qc = f"qc AS MATERIALIZED ({Q_CTE})"
             params.append(to_tsquery_text(chunk_query))
-        qw = "qw AS MATERIALIZED (SELECT {} AS a, {} AS b, {} AS c)".format(
-            *[f"to_tsquery('{SEARCH_CONFIG}', %s)"] * len(WEIGHTS)
-        )
+        weighted = (f"to_tsquery('{SEARCH_CONFIG}', %s) AS {w.lower()}" for w in WEIGHTS)
+        qw = f"qw AS MATERIALIZED (SELECT {', '.join(weighted)})"
         params += [to_tsquery_text(query, weight) for weight in WEIGHTS]
         excl_chunk, excl_chunk_params = self._excluded_sql(query, "c.search_vector")
         excl_video, excl_video_params = self._excluded_sql(query, "v.search_vector")

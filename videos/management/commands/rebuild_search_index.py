@@ -1,11 +1,12 @@
 """Rebuild the search index: vectors and tiers on PostgreSQL, documents on Elasticsearch.
 
-PostgreSQL vectors are GENERATED columns, current after every write; rebuilding recomputes
-them (needed after a change of text search configuration or dictionary), re-tiers chunks into
-peak, top, hot, warm, cool and cold (by the video's views: peak share, next up to the top
-share, the hot share, the warm share, the cool share, the rest),
-refreshes planner statistics and invalidates cached results. With --tiers-only it only
-re-tiers (cheap when few videos move; run it periodically).
+PostgreSQL vectors are current after every write (a video's is a GENERATED column, a chunk's
+words and word pairs are written by a trigger on INSERT and on UPDATE of its text); rebuilding
+recomputes them (needed after a change of text search configuration or dictionary), re-tiers
+chunks into peak, top, hot, warm, cool and cold (by the video's views: peak share, next up to
+the top share, the hot share, the warm share, the cool share, the rest), refreshes planner
+statistics and invalidates cached results. With --tiers-only it only re-tiers (cheap when few
+videos move; run it periodically).
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ class Command(BaseCommand):
         self.stdout.write(f"search index rebuilt in {time.monotonic() - started:.1f} s")
 
     def _recompute(self, batch: int) -> None:
-        # Rewriting a column makes PostgreSQL recompute the generated vectors of the row.
+        # Rewriting the title recomputes a video's generated vector; rewriting a chunk's text
+        # fires the trigger that writes its vectors (migration 0011).
         ids = list(Video.objects.order_by("id").values_list("id", flat=True))
         for at in range(0, len(ids), batch):
             part = ids[at : at + batch]
