@@ -11,12 +11,19 @@ anyway, so the generic plan is the plan it would have chosen.
 
 psycopg keeps the prepared statements of each connection (at most `prepared_max`, least
 recently used first out); pooled connections keep them between requests.
+
+The `%s` placeholders are numbered here (`$1`, `$2`, ...) once per statement text and the
+statement run by a RawCursor: psycopg converts every statement, but caches the conversion only
+up to 4,096 bytes, and a ranking statement is ~5 kB, so it was redone with a regular
+expression on every search (~0.3 ms).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 import psycopg
 from django.db import connection
@@ -27,10 +34,33 @@ from django.db import connection
 _THRESHOLD = 1_000_000
 
 
-class _PreparingCursor(psycopg.Cursor):
-    """Binds parameters on the server and prepares every statement it runs."""
+_PLACEHOLDER = re.compile(r"%[s%]|%")
+
+
+@lru_cache(maxsize=512)
+def numbered(query: str) -> str:
+    """`query` with psycopg's `%s` as PostgreSQL's `$1`, `$2`, ... and `%%` as `%`."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        if match[0] == "%%":
+            return "%"
+        if match[0] == "%":
+            raise ValueError(f"a lone % at {match.start()} of a search statement: write %%")
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, query)
+
+
+class _PreparingCursor(psycopg.RawCursor):
+    """Binds parameters on the server and prepares every statement it runs; takes `%s`
+    placeholders like any other cursor of ours."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
+        if params is not None:
+            query = numbered(query)
         return super().execute(query, params, prepare=prepare is not False, binary=binary)
 
 

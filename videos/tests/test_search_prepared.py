@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from videos.search.prepared import prepared_cursor
+from videos.search.prepared import numbered, prepared_cursor
 from videos.search.types import SearchFilters
 from videos.selectors import video_search
 from videos.tests.search_helpers import add_video
@@ -60,3 +60,21 @@ def test_a_failing_prepared_statement_raises_the_django_error_and_the_connection
         cursor.execute("SELECT 1 / %s", [0])
     add_video("titlematch1", title="Sourdough for beginners")
     assert [hit[0] for hit in page_of("sourdough")] == ["titlematch1"]
+
+
+def test_placeholders_are_numbered_once_per_statement_and_percent_signs_kept():
+    sql = "SELECT %s, 'a%%b', x %% y FROM t WHERE a = %s AND b = ANY(%s)"
+    assert numbered(sql) == "SELECT $1, 'a%b', x % y FROM t WHERE a = $2 AND b = ANY($3)"
+    assert numbered(sql) is numbered(sql)  # cached: ranking statements are over psycopg's limit
+    with pytest.raises(ValueError, match="lone %"):
+        numbered("SELECT 5 % %s")
+
+
+def test_a_statement_longer_than_psycopgs_cache_limit_binds_every_parameter():
+    """Ranking statements are ~5 kB, beyond the 4,096 bytes psycopg caches conversions for."""
+    sql = "SELECT %s::int + %s::int, '%%' WHERE TRUE" + " AND 1 = 1" * 600
+    assert len(sql) > 4096
+    with prepared_cursor() as cursor:
+        for value in (3, 4):
+            cursor.execute(sql, [value, 1])
+            assert cursor.fetchone() == (value + 1, "%")
