@@ -42,6 +42,7 @@ from videos.search.types import Moment, RawHit, RawPage, moment_url
 CAP = 1000
 SELECTIVE_VIDEOS = 1000  # a filter leaving this many videos or fewer reads their chunks directly
 MAX_CAP = 50_000
+META_SHARE_WHEN_CAPPED = 4  # see meta_cap_when_capped()
 FUZZY_CHANNEL_VIDEOS = 200
 TYPO_PASS_BELOW = 20
 MIN_FUZZY_LENGTH = 4
@@ -79,6 +80,19 @@ def cap_for(offset: int, limit: int) -> int:
     return min(max(CAP, (offset + limit) * 10), MAX_CAP)
 
 
+def meta_cap_when_capped(cap: int) -> int:
+    """How many metadata matches are ranked once the chunks have reached `cap`.
+
+    Such a query (a common word, a short prefix) is ranked approximately anyway, from the most
+    popular tiers. Ranking its first 1,000 metadata matches as well was half of its ranking
+    time (1,000 video rows scored, grouped and sorted with the chunks' ~250 videos) for a page
+    of 20; the pages that changed swapped near-ties (docs/BENCHMARKS.md, fifth pass). Below
+    the chunks' cap every metadata match up to `cap` is ranked, so a query with fewer than
+    `cap` matching chunks and videos is still ranked exactly.
+    """
+    return max(1, cap // META_SHARE_WHEN_CAPPED)
+
+
 def snippet_html(headline: str) -> str:
     """Escape the transcript text, then turn our highlight markers into <mark>."""
     escaped = html.escape(headline)
@@ -86,13 +100,19 @@ def snippet_html(headline: str) -> str:
 
 
 def _tier_by_tier(
-    select: Callable[[SearchTier], str], params: Sequence[object], cap: int
+    select: Callable[[SearchTier], str],
+    params: Sequence[object],
+    cap: int,
+    limit: tuple[str, list[object]] | None = None,
 ) -> tuple[str, list[object]]:
     """`select(tier)`, a query over one tier's rows, once per tier in TIER_ORDER (each its own
-    partial GIN index), each stopping at `cap` rows, then the first `cap` of them all: a common
-    word stops in the small first tiers. `params` are one tier's."""
+    partial GIN index), each stopping at `cap` rows, then the first `cap` of them all (or
+    `limit`, an SQL expression and its parameters): a common word stops in the small first
+    tiers. `params` are one tier's."""
     parts = [f"({select(tier)} LIMIT %s)" for tier in TIER_ORDER]
-    return f"{' UNION ALL '.join(parts)} LIMIT %s", [*params, cap] * len(parts) + [cap]
+    limit_sql, limit_params = limit or ("%s", [cap])
+    sql = f"{' UNION ALL '.join(parts)} LIMIT {limit_sql}"
+    return sql, [*params, cap] * len(parts) + limit_params
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,14 +240,17 @@ class PostgresBackend:
         params += [to_tsquery_text(query, weight) for weight in WEIGHTS]
         excl_chunk, excl_chunk_params = self._excluded_sql(query, "c.search_vector")
         excl_video, excl_video_params = self._excluded_sql(query, "v.search_vector")
-        # The metadata match reads the video row anyway: its date comes along, so only videos
-        # found through their transcript alone are looked up again for the recency boost.
         # Scores are computed where the rows are read (`meta` and `chunk`): CTEs that carried
-        # the vectors to a later step copied 2,000 of them per common word (~1.3 ms).
-        meta, meta_params = self._meta_sql(filters, cap)
-        params += meta_params
+        # the vectors to a later step copied 2,000 of them per common word (~1.3 ms). When the
+        # metadata matches reached their cap, a video found by its chunks is scored on its
+        # metadata too (its row by primary key), so a title match beyond the cap still ranks
+        # as a title match; otherwise every metadata match is in `meta` already, and only
+        # videos found by their transcript alone that can reach the page (`bar`) are looked up,
+        # for their date (the recency boost).
         chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap, pairs)
         params += chunk_params
+        meta, meta_params = self._meta_sql(filters, cap)
+        params += meta_params
         fuzzy_cte, fuzzy_params = self._fuzzy_sql(query, filters, enabled=fuzzy)
         params += fuzzy_params
         order = "r.pub DESC NULLS LAST, r.id DESC"
@@ -255,24 +278,30 @@ class PostgresBackend:
         recency = RECENCY.replace("v.published_at", "p.pub")
         sql = f"""
             WITH q AS MATERIALIZED ({Q_CTE}), {qc}, {qw},
-            {meta}, {chunk}, {fuzzy_cte},
+            {chunk}, {meta}, {fuzzy_cte},
             scored AS (
-                SELECT id, tier, mr, 0.0 AS cr, pub, TRUE AS has_row FROM meta
+                SELECT id, tier, mr, 0.0 AS cr, pub FROM meta
                 UNION ALL
-                SELECT video_id, 0, 0, max(cr), NULL, FALSE FROM chunk GROUP BY video_id
+                SELECT g.video_id, coalesce(m.tier, 0), coalesce(m.mr, 0), g.cr, m.pub
+                FROM (SELECT video_id, max(cr) AS cr FROM chunk GROUP BY video_id) g
+                LEFT JOIN LATERAL (SELECT
+                    CASE WHEN v.search_vector @@ q.q THEN {META_TIER} ELSE 0 END AS tier,
+                    CASE WHEN v.search_vector @@ q.q THEN {META_RANK} ELSE 0 END AS mr,
+                    v.published_at AS pub
+                    FROM {VIDEO_TABLE} v, q, qw WHERE v.id = g.video_id
+                    AND (SELECT count(*) FROM meta) >= (SELECT n FROM meta_cap)) m ON TRUE
                 UNION ALL
-                SELECT id, tier, 0, 0, pub, TRUE FROM fuzzy
+                SELECT id, tier, 0, 0, pub FROM fuzzy
             ),
             candidates AS (
-                SELECT id, max(tier) + 0.45 * max(mr) + 0.45 * max(cr) AS base,
-                    max(pub) AS pub, bool_or(has_row) AS has_row
+                SELECT id, max(tier) + 0.45 * max(mr) + 0.45 * max(cr) AS base, max(pub) AS pub
                 FROM scored GROUP BY id
             ),
             bar AS (SELECT {bar} AS base),
             ranked AS (
                 SELECT c.id, c.base + {recency} AS score, p.pub
-                FROM candidates c, bar, LATERAL (SELECT CASE WHEN c.has_row THEN c.pub ELSE (
-                    SELECT v.published_at FROM {VIDEO_TABLE} v WHERE v.id = c.id) END AS pub) p
+                FROM candidates c, bar, LATERAL (SELECT coalesce(c.pub, (
+                    SELECT v.published_at FROM {VIDEO_TABLE} v WHERE v.id = c.id)) AS pub) p
                 WHERE c.base >= bar.base{excluded}
             ),
             page AS (
@@ -299,7 +328,8 @@ class PostgresBackend:
 
     def _meta_sql(self, filters: FilterSql, cap: int) -> tuple[str, list[object]]:
         """CTE `meta`: the first `cap` videos whose title, tags or description match, tier by
-        tier, with their scores."""
+        tier, with their scores; only the first meta_cap_when_capped(cap) when the chunks
+        (CTE `chunk`) reached their cap, i.e. when the ranking is approximate anyway."""
         rows, params = _tier_by_tier(
             lambda tier: (
                 f"SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub"
@@ -308,8 +338,13 @@ class PostgresBackend:
             ),
             filters.params,
             cap,
+            limit=("(SELECT n FROM meta_cap)", []),
         )
-        return f"meta AS ({rows})", params
+        meta_cap = (
+            "meta_cap AS MATERIALIZED"
+            " (SELECT CASE WHEN count(*) >= %s THEN %s ELSE %s END AS n FROM chunk)"
+        )
+        return f"{meta_cap}, meta AS ({rows})", [cap, meta_cap_when_capped(cap), cap, *params]
 
     def _chunk_sql(
         self,

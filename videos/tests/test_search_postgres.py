@@ -347,6 +347,42 @@ def test_a_capped_query_reads_the_tiers_peak_top_hot_warm_cool_then_cold(monkeyp
     assert sorted(h.video.youtube_id for h in page.hits) == sorted(expected)
 
 
+def _in_tier(pk: int, tier: SearchTier) -> None:
+    Video.objects.filter(pk=pk).update(search_tier=tier)
+    TranscriptChunk.objects.filter(video_id=pk).update(search_tier=tier)
+
+
+def test_a_capped_query_ranks_fewer_metadata_matches_but_a_title_found_by_its_chunks_first(
+    monkeypatch,
+):
+    """Once the chunks reach the cap the ranking is approximate: only a quarter as many
+    metadata matches are read (the most popular). A video found by its chunks is still scored
+    on its metadata, so a title match beyond that cut ranks as a title match."""
+    monkeypatch.setattr(postgres, "MAX_CAP", 4)  # the cap is 4: one metadata match when capped
+    for i in range(4):  # more metadata matches than the cap: the title's is never read
+        _in_tier(add_video(f"describes{i:02d}", description="a zebra crossing"), SearchTier.PEAK)
+    _in_tier(add_video("titled00001", title="Zebra", said=[(9.0, "zebra")]), SearchTier.COLD)
+    for i in range(3):
+        _in_tier(add_video(f"saysit{i:05d}", said=[(1.0, "zebra zebra")]), SearchTier.COLD)
+    page = video_search(q="zebra", use_cache=False)
+    assert not page.total_exact
+    found = [h.video.youtube_id for h in page.hits]
+    assert found[0] == "titled00001"  # tier 3 (title), though no metadata row was read for it
+    assert len([f for f in found if f.startswith("describes")]) == 1  # one of the four
+    assert sorted(found[2:]) == ["saysit00000", "saysit00001", "saysit00002"]
+
+
+def test_below_the_chunks_cap_every_metadata_match_is_ranked(monkeypatch):
+    monkeypatch.setattr(postgres, "MAX_CAP", 4)
+    for i in range(3):
+        _in_tier(add_video(f"describes{i:02d}", description="a zebra crossing"), SearchTier.PEAK)
+    for i in range(3):
+        _in_tier(add_video(f"saysit{i:05d}", said=[(1.0, "zebra")]), SearchTier.COLD)
+    page = video_search(q="zebra", use_cache=False)
+    assert page.total_exact and page.total == 6
+    assert len(page.hits) == 6
+
+
 def test_word_pairs_are_adjacent_lexemes_and_stop_words_between_break_them():
     with connection.cursor() as cursor:
         cursor.execute(
