@@ -43,7 +43,6 @@ CAP = 1000
 SELECTIVE_VIDEOS = 1000  # a filter leaving this many videos or fewer reads their chunks directly
 MAX_CAP = 50_000
 META_SHARE_WHEN_CAPPED = 4  # see meta_cap_when_capped()
-FUZZY_CHANNEL_VIDEOS = 200
 TYPO_PASS_BELOW = 20
 MIN_FUZZY_LENGTH = 4
 START, STOP = "\x02", "\x03"
@@ -251,7 +250,9 @@ class PostgresBackend:
         params += chunk_params
         meta, meta_params = self._meta_sql(filters, cap)
         params += meta_params
-        fuzzy_cte, fuzzy_params = self._fuzzy_sql(query, filters, enabled=fuzzy)
+        fuzzy_cte, fuzzy_params = self._fuzzy_sql(
+            query, filters, enabled=fuzzy, depth=offset + limit
+        )
         params += fuzzy_params
         order = "r.pub DESC NULLS LAST, r.id DESC"
         if not by_date:
@@ -406,8 +407,10 @@ class PostgresBackend:
         )
         return f"{chosen}chunk AS ({direct}{rows})", params + tier_params
 
-    def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool):
-        """Videos of the channels whose names are closest to the query (channels are few)."""
+    def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool, depth: int):
+        """The newest `depth` videos of each channel whose name is closest to the query
+        (channels are few). They score alike within a channel but for the recency boost, so
+        its newest `depth` are all that pages down to `depth` can show."""
         if not enabled:
             return (
                 "fuzzy AS (SELECT NULL::bigint AS id, 0.0 AS tier, NULL::timestamptz AS pub"
@@ -422,8 +425,8 @@ class PostgresBackend:
                 ORDER BY sim DESC LIMIT 5) ch,
             LATERAL (SELECT v.id, v.published_at AS pub FROM {VIDEO_TABLE} v
                      WHERE v.channel_id = ch.id{filters.where()}
-                     LIMIT {FUZZY_CHANNEL_VIDEOS}) v)"""
-        return sql, [text, text, *filters.params]
+                     ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT %s) v)"""
+        return sql, [text, text, *filters.params, depth]
 
     def _newest_matching(
         self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int

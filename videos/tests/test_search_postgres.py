@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -107,6 +108,21 @@ def test_a_misspelt_channel_name_finds_its_videos():
     add_video("other000001", title="Cat videos", channel="Cat Corner")
     assert ids("veritasiun") == ["veritas0001"]
     assert ids("sky channel:veritasiun") == ["veritas0001"]
+
+
+def test_a_misspelt_channel_name_pages_through_its_videos_newest_first():
+    """Each close channel gives only as many videos as the pages so far need: its newest."""
+    days = random.Random(3).sample(range(1, 300), 30)  # inserted in no order of date
+    for i, day in enumerate(days):
+        published = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=day)
+        add_video(
+            f"veritas{i:04d}", title=f"Episode {i}", channel="Veritasium", published=published
+        )
+    newest = [f"veritas{i:04d}" for i in sorted(range(30), key=lambda i: -days[i])]
+    first = video_search(q="veritasiun", page=1, page_size=20, use_cache=False)
+    second = video_search(q="veritasiun", page=2, page_size=20, use_cache=False)
+    assert [h.video.youtube_id for h in first.hits] == newest[:20]
+    assert [h.video.youtube_id for h in second.hits] == newest[20:]
 
 
 def test_without_pg_trgm_typo_tolerance_is_off_with_a_warning_and_search_still_works(caplog):
