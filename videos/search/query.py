@@ -223,6 +223,16 @@ def correctable_words(query: ParsedQuery, min_length: int = 4) -> list[str]:
     )
 
 
+def prefix_with_other_words(query: ParsedQuery) -> bool:
+    """Must a typed prefix match together with other words: another clause, or the words of
+    the phrase it ends? (Then the index can skip through the prefix's lexemes along them.)"""
+    return any(
+        term.prefix and (len(query.clauses) > 1 or term.is_phrase)
+        for clause in query.clauses
+        for term in clause
+    )
+
+
 def required_phrases(query: ParsedQuery) -> list[str]:
     """The phrases every match must contain: each alone in its clause (not one of `or`'s
     alternatives) and typed to the end (a prefix's last word is not a whole word yet)."""

@@ -481,3 +481,78 @@ def test_chunk_vectors_follow_the_text_through_every_write():
             [chunk.pk],
         )
         assert cursor.fetchone() == ("'green':1 'pesto':2", "'green pesto'")
+
+
+def expand(tsquery: str, max_lexemes: int = postgres.MAX_PREFIX_LEXEMES) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT videos_expand_prefixes(to_tsquery('english', %s), %s)::text",
+            [tsquery, max_lexemes],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_typed_prefix_becomes_the_chunk_lexemes_it_stands_for_when_they_are_few():
+    add_video("lexemes0001", said=[(0.0, "the finder finds it findable, if fine")])
+    assert expand("house & find:*") == "'hous' & ( 'find' | 'findabl' | 'finder' )"
+    assert expand("quick <-> find:*") == "'quick' <-> ( 'find' | 'findabl' | 'finder' )"
+    assert expand("!find:* & fine") == "!( 'find' | 'findabl' | 'finder' ) & 'fine'"
+    assert expand("find & find:*") == "'find' & ( 'find' | 'findabl' | 'finder' )"  # exact kept
+    assert expand("fin:*", max_lexemes=3) == "'fin':*"  # find, findabl, finder, fine: too many
+    assert expand("zzz:*") == "'zzz':*"  # nothing starts so: stays (an empty lookup anyway)
+    assert expand("find:*A") == "'find':*A"  # weighted (metadata) prefixes are left alone
+    assert expand("it:*") == ""  # a stop word leaves an empty query, which stays empty
+
+
+def test_prefix_matches_are_the_same_expanded_or_not():
+    said = "fine findings from a finder who finds findable fins and finches"
+    for i, words in enumerate((said, "finish the fine print", "nothing here at all")):
+        add_video(f"prefixeq{i:03d}", said=[(0.0, words)])
+    with connection.cursor() as cursor:
+        for typed in ("fin:*", "find:*", "fine:*", "finc:*", "print & fin:*", "!fin:* & noth:*"):
+            cursor.execute(
+                "SELECT count(*) FILTER (WHERE search_vector @@ q),"
+                " count(*) FILTER (WHERE search_vector @@ videos_expand_prefixes(q, 50))"
+                " FROM videos_transcriptchunk, to_tsquery('english', %s) q",
+                [typed],
+            )
+            plain, expanded = cursor.fetchone()
+            assert plain == expanded, typed
+
+
+def test_chunk_lexemes_follow_inserts_copy_and_text_edits():
+    pk = add_video("lexwrites01", said=[(0.0, "a flamingo dances")])
+    assert ids("dances flamin", use_cache=False) == ["lexwrites01"]  # ORM bulk insert
+    chunk = TranscriptChunk.objects.get(video_id=pk)
+    TranscriptChunk.objects.filter(pk=chunk.pk).update(text="a pelican glides")
+    assert ids("glides pelic", use_cache=False) == ["lexwrites01"]  # UPDATE of text
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(
+            "COPY videos_transcriptchunk (transcript_id, video_id, position, start, duration, text,"
+            " search_tier) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write_row((chunk.transcript_id, pk, 1, 30.0, 30.0, "an ostrich sprints", 0))
+    assert ids("sprints ostri", use_cache=False) == ["lexwrites01"]  # COPY
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(lexeme ORDER BY lexeme) FROM videos_chunklexeme"
+            " WHERE lexeme IN ('flamingo', 'pelican', 'ostrich', 'sprint')"
+        )
+        assert cursor.fetchone()[0] == ["flamingo", "ostrich", "pelican", "sprint"]
+
+
+def test_only_chunk_queries_with_a_prefix_expand_it():
+    add_video("expanduse01", title="Flamingo", said=[(0.0, "a flamingo dances")])
+    for q, expanded in (("dances flamin", True), ("dances flamingo ", False)):
+        statements: list[str] = []
+
+        def record(execute, sql, params, many, context, statements=statements):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            assert ids(q, use_cache=False) == ["expanduse01"]
+        ranking = [sql for sql in statements if "candidates AS" in sql]
+        assert ranking and all(("videos_expand_prefixes" in sql) is expanded for sql in ranking)

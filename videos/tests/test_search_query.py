@@ -13,6 +13,7 @@ from videos.search.query import (
     parse_date,
     parse_duration,
     parse_query,
+    prefix_with_other_words,
     to_tsquery_text,
 )
 
@@ -25,6 +26,22 @@ def test_words_are_all_required_and_the_last_is_a_prefix():
 
 def test_a_trailing_space_means_the_last_word_is_complete():
     assert to_tsquery_text(parse_query("python decor ")) == "'python' & 'decor'"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("python decor", True),  # another clause
+        ("well-kno", True),  # a hyphenated word is a phrase, here ending in a prefix
+        ('"sour dou', False),  # an unclosed quote: a phrase, never a prefix
+        ("decor", False),  # alone
+        ("python or decor", False),  # an alternative, not ANDed with anything
+        ("python decor ", False),  # no prefix at all
+        ('python "sour dough"', False),
+    ],
+)
+def test_a_prefix_is_with_other_words_when_another_clause_or_its_phrase_needs_them(raw, expected):
+    assert prefix_with_other_words(parse_query(raw)) is expected
 
 
 def test_quoted_phrases_keep_word_order_and_are_never_prefixes():
