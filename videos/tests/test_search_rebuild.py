@@ -51,6 +51,24 @@ def test_rebuild_tiers_the_most_viewed_videos_and_their_chunks_top_hot_warm_cold
     assert "4 chunks changed tier" in out.getvalue()
 
 
+def test_rebuild_builds_the_chunk_vocabulary_again_without_deleted_chunks_words():
+    keep = add_video("vocab000001", said=[(0.0, "marmalade on toast")])
+    gone = add_video("vocab000002", said=[(0.0, "quinoa porridge")])
+    TranscriptChunk.objects.filter(video_id=gone).delete()
+
+    def vocabulary() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT lexeme FROM videos_chunklexeme")
+            return {row[0] for row in cursor.fetchall()}
+
+    assert {"marmalad", "quinoa"} <= vocabulary()
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert vocabulary() == {"marmalad", "toast"}
+    assert "chunk vocabulary: 2 lexemes" in out.getvalue()
+    assert [h.video.pk for h in video_search(q="toast marm", use_cache=False).hits] == [keep]
+
+
 @pytest.mark.parametrize("tier", list(SearchTier))
 def test_new_chunks_join_their_videos_tier_without_a_rebuild(tier):
     """transcript_save passes the tier in its COPY; any other insert gets it from the trigger."""

@@ -5,7 +5,8 @@ words and word pairs are written by a trigger on INSERT and on UPDATE of its tex
 recomputes them (needed after a change of text search configuration or dictionary), re-tiers
 chunks into peak, top, hot, warm, cool and cold (by the video's views: peak share, next up to
 the top share, the hot share, the warm share, the cool share, the rest), refreshes planner
-statistics and invalidates cached results. With --tiers-only it only re-tiers (cheap when few
+statistics, rebuilds the chunks' vocabulary (for prefixes) and invalidates cached results.
+With --tiers-only it only re-tiers (cheap when few
 videos move; run it periodically).
 """
 
@@ -104,6 +105,15 @@ class Command(BaseCommand):
                 Video.objects.filter(pk__in=part).update(title=F("title"))
                 TranscriptChunk.objects.filter(video_id__in=part).update(text=F("text"))
             self.stdout.write(f"vectors: {min(at + batch, len(ids))}/{len(ids)} videos")
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The chunks' vocabulary (migration 0013) only grows as chunks are written: built
+            # again here, without the lexemes of deleted chunks or of an older dictionary.
+            cursor.execute("DELETE FROM videos_chunklexeme")
+            cursor.execute(
+                "INSERT INTO videos_chunklexeme (lexeme) SELECT DISTINCT l"
+                " FROM videos_transcriptchunk, unnest(tsvector_to_array(search_vector)) l"
+            )
+            self.stdout.write(f"chunk vocabulary: {cursor.rowcount} lexemes")
         with connection.cursor() as cursor:
             for model in (Video, TranscriptChunk):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
