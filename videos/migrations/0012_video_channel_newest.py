@@ -4,14 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('videos', '0011_chunk_vectors_by_trigger'),
+        ("videos", "0011_chunk_vectors_by_trigger"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='video',
-            index=models.Index(models.F('channel'), models.OrderBy(models.F('published_at'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), name='video_channel_newest_idx'),
+            model_name="video",
+            index=models.Index(
+                models.F("channel"),
+                models.OrderBy(models.F("published_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="video_channel_newest_idx",
+            ),
         ),
     ]
