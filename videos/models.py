@@ -228,6 +228,18 @@ class TranscriptChunk(models.Model):
     search_tier = models.PositiveSmallIntegerField(
         choices=SearchTier.choices, null=True, blank=True, default=None
     )
+    # Copies of what search filters on (published, duration, source, languages, manual/auto),
+    # so a filtered search checks each candidate chunk's own row instead of looking its video
+    # up (~1.5 µs a chunk, thousands per query: docs/BENCHMARKS.md, fifth pass). Written with
+    # the chunks (videos.services), else by a trigger on INSERT, and kept current by triggers
+    # on the video's and the transcript's UPDATE (migration 0014); never set them yourself.
+    # Languages lower-cased, as the filter compares them.
+    video_published_at = models.DateTimeField(null=True, editable=False)
+    video_duration_seconds = models.IntegerField(null=True, editable=False)
+    video_source = models.CharField(max_length=16, editable=False, db_default="")
+    video_language = models.CharField(max_length=16, editable=False, db_default="")
+    transcript_language = models.CharField(max_length=16, editable=False, db_default="")
+    transcript_is_generated = models.BooleanField(null=True, editable=False)
 
     objects = WithoutSearchVectorManager()
 

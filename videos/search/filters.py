@@ -24,16 +24,30 @@ MAX_RESOLVED = 200
 
 @dataclass
 class FilterSql:
-    """WHERE fragments over alias v, ANDed; `impossible` when a name matched nothing."""
+    """WHERE fragments over alias v, ANDed; `impossible` when a name matched nothing. The
+    filters but channel, topic and playlist also over alias c (a transcript chunk's copies of
+    its video's and transcript's attributes, migration 0014), as `chunk_clauses`."""
 
     clauses: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
+    chunk_clauses: list[str] = field(default_factory=list)
+    chunk_params: list[object] = field(default_factory=list)
     impossible: bool = False
     # A channel, topic or playlist: few videos, so reading their chunks beats the text index.
     selective: bool = False
 
     def where(self, prefix: str = " AND ") -> str:
         return "".join(f"{prefix}{c}" for c in self.clauses)
+
+    def chunk_where(self, prefix: str = " AND ") -> str:
+        return "".join(f"{prefix}{c}" for c in self.chunk_clauses)
+
+    def add(self, video: str, chunk: str, params: list[object]) -> None:
+        """One filter, over the video (v) and over a chunk (c), with the same parameters."""
+        self.clauses.append(video)
+        self.params.extend(params)
+        self.chunk_clauses.append(chunk)
+        self.chunk_params.extend(params)
 
 
 def resolve_channel_ids(value: str) -> list[int]:
@@ -77,20 +91,19 @@ def filter_sql(filters: SearchFilters) -> FilterSql:
     sql = FilterSql()
     _names(sql, filters)
     if filters.after:
-        sql.clauses.append("v.published_at >= %s")
-        sql.params.append(_day_start(filters.after))
+        day = _day_start(filters.after)
+        sql.add("v.published_at >= %s", "c.video_published_at >= %s", [day])
     if filters.before:
-        sql.clauses.append("v.published_at < %s")
-        sql.params.append(_day_start(filters.before + timedelta(days=1)))
+        day = _day_start(filters.before + timedelta(days=1))
+        sql.add("v.published_at < %s", "c.video_published_at < %s", [day])
     if filters.min_seconds is not None:
-        sql.clauses.append("v.duration_seconds >= %s")
-        sql.params.append(filters.min_seconds)
+        seconds = [filters.min_seconds]
+        sql.add("v.duration_seconds >= %s", "c.video_duration_seconds >= %s", seconds)
     if filters.max_seconds is not None:
-        sql.clauses.append("v.duration_seconds < %s")
-        sql.params.append(filters.max_seconds)
+        seconds = [filters.max_seconds]
+        sql.add("v.duration_seconds < %s", "c.video_duration_seconds < %s", seconds)
     if filters.source:
-        sql.clauses.append("v.source = %s")
-        sql.params.append(filters.source)
+        sql.add("v.source = %s", "c.video_source = %s", [filters.source])
     _language(sql, filters.language)
     _transcript(sql, filters.transcript)
     return sql
@@ -125,12 +138,14 @@ def _language(sql: FilterSql, language: str) -> None:
         return
     # The video's audio language, else its transcript's: YouTube often leaves the first blank.
     transcripts = Transcript._meta.db_table
-    sql.clauses.append(
+    sql.add(
         "(lower(v.language) = %s OR lower(v.language) LIKE %s OR EXISTS (SELECT 1 FROM "
         f"{transcripts} t WHERE t.video_id = v.id AND (lower(t.language) = %s "
-        "OR lower(t.language) LIKE %s)))"
+        "OR lower(t.language) LIKE %s)))",
+        "(c.video_language = %s OR c.video_language LIKE %s OR c.transcript_language = %s"
+        " OR c.transcript_language LIKE %s)",
+        [language, f"{language}-%", language, f"{language}-%"],
     )
-    sql.params.extend([language, f"{language}-%", language, f"{language}-%"])
 
 
 def _transcript(sql: FilterSql, kind: str) -> None:
@@ -138,13 +153,21 @@ def _transcript(sql: FilterSql, kind: str) -> None:
         return
     transcripts = Transcript._meta.db_table
     fetched = f"SELECT 1 FROM {transcripts} t WHERE t.video_id = v.id AND t.status = 'fetched'"
-    clause = {
+    clauses = {
         "has": f"EXISTS ({fetched})",
         "none": f"NOT EXISTS ({fetched})",
         "manual": f"EXISTS ({fetched} AND NOT t.is_generated)",
         "auto": f"EXISTS ({fetched} AND t.is_generated)",
-    }[kind]
-    sql.clauses.append(clause)
+    }
+    # A chunk exists only while its transcript is fetched (videos.services deletes the chunks
+    # of a transcript marked otherwise).
+    chunk_clauses = {
+        "has": "TRUE",
+        "none": "FALSE",
+        "manual": "NOT c.transcript_is_generated",
+        "auto": "c.transcript_is_generated",
+    }
+    sql.add(clauses[kind], chunk_clauses[kind], [])
 
 
 VIDEO_TABLE = Video._meta.db_table

@@ -404,19 +404,21 @@ class PostgresBackend:
                 f" AND c.video_id IN (SELECT v.id FROM {VIDEO_TABLE} v WHERE TRUE{where})"
             )
         elif filters.clauses:
-            # Broad filters (dates, duration, language, transcript): a per-row check after the
-            # text index, which the planner cannot turn into reading every filtered chunk.
-            chunk_filter = f" AND (SELECT TRUE FROM {VIDEO_TABLE} v WHERE v.id = c.video_id{where})"
+            # Broad filters (dates, duration, language, transcript): checked on each chunk the
+            # text index finds, on the chunk's own copies of its video's attributes (looking
+            # the video up cost ~1.5 µs a chunk; migration 0014).
+            chunk_filter = filters.chunk_where()
         match, match_params = "c.search_vector @@ qc.q", []
         if pairs:
             match = "c.pair_vector @@ %s::tsquery AND (c.search_vector @@ qc.q) IS TRUE"
             match_params = [pairs]
+        filter_params = filters.params if filters.selective else filters.chunk_params
         rows, tier_params = _tier_by_tier(
             lambda tier: (
                 f"SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc"
                 f" WHERE c.search_tier = {tier:d}{many} AND {match}{chunk_filter}{excl}"
             ),
-            [*match_params, *filters.params, *excl_params],
+            [*match_params, *filter_params, *excl_params],
             cap,
         )
         return f"{chosen}chunk AS ({direct}{rows})", params + tier_params

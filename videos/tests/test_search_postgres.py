@@ -11,7 +11,7 @@ from django.db import connection
 
 from indexing.models import Topic
 from playlists.models import Playlist, PlaylistItem
-from videos.models import SearchTier, TranscriptChunk, Video
+from videos.models import SearchTier, Transcript, TranscriptChunk, Video
 from videos.search import postgres, trigram
 from videos.search.types import SearchFilters
 from videos.selectors import _videos_by_id, video_search
@@ -297,6 +297,74 @@ def test_source_filter():
     add_video("fromlist001", title="Drywall", source="playlist")
     assert ids("drywall", filters=SearchFilters(source="topic")) == ["fromtopic01"]
     assert ids("drywall source:playlist") == ["fromlist001"]
+
+
+def _said_only(youtube_id: str, **kwargs) -> int:
+    """A video whose words are only in its transcript: the chunks decide whether it matches."""
+    return add_video(youtube_id, said=[(0.0, "the lighthouse keeper")], **kwargs)
+
+
+def _reinsert_chunks_raw(pk: int) -> None:
+    """The video's chunks again by a plain INSERT, without the filter copies (the trigger's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH gone AS (DELETE FROM videos_transcriptchunk WHERE video_id = %s"
+            " RETURNING transcript_id, video_id, position, start, duration, text)"
+            " INSERT INTO videos_transcriptchunk"
+            " (transcript_id, video_id, position, start, duration, text)"
+            " SELECT * FROM gone",
+            [pk],
+        )
+
+
+@pytest.mark.parametrize("written_by", ["the service", "a plain insert"])
+def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_by):
+    early = datetime(2024, 1, 10, tzinfo=UTC)
+    late = datetime(2025, 6, 1, tzinfo=UTC)
+    a = _said_only("saida000001", published=early, duration=90, source="topic", generated=True)
+    b = _said_only("saidb000001", published=late, duration=3600, language="fr-CA")
+    if written_by == "a plain insert":
+        for pk in (a, b):
+            _reinsert_chunks_raw(pk)
+    copies = TranscriptChunk.objects.filter(video_id=b).values_list(
+        "video_published_at",
+        "video_duration_seconds",
+        "video_source",
+        "video_language",
+        "transcript_language",
+        "transcript_is_generated",
+    )
+    assert list(copies) == [(late, 3600, "playlist", "fr-ca", "fr-ca", False)]
+    for q, expected in (
+        ("keeper after:2025-01-01", ["saidb000001"]),
+        ("keeper before:2024-12-31", ["saida000001"]),
+        ("keeper duration:short", ["saida000001"]),
+        ("keeper duration:long", ["saidb000001"]),
+        ("keeper lang:fr", ["saidb000001"]),
+        ("keeper transcript:manual", ["saidb000001"]),
+        ("keeper transcript:auto", ["saida000001"]),
+        ("keeper transcript:has", ["saida000001", "saidb000001"]),
+        ("keeper transcript:none", []),
+        ("keeper source:topic", ["saida000001"]),
+    ):
+        assert sorted(ids(q, use_cache=False)) == expected, q
+
+
+def test_the_chunks_copies_follow_their_video_and_transcript():
+    pk = _said_only("follow00001", published=datetime(2024, 1, 10, tzinfo=UTC), duration=90)
+    assert ids("keeper after:2025-01-01", use_cache=False) == []
+    Video.objects.filter(pk=pk).update(
+        published_at=datetime(2025, 3, 1, tzinfo=UTC), duration_seconds=4000, language=""
+    )
+    assert ids("keeper after:2025-01-01 duration:long", use_cache=False) == ["follow00001"]
+    assert ids("keeper lang:de", use_cache=False) == []
+    Transcript.objects.filter(video_id=pk).update(language="de", is_generated=True)
+    assert ids("keeper lang:de transcript:auto", use_cache=False) == ["follow00001"]
+    # The write services' upsert of a known video, as fetching its details does it.
+    add_video("follow00001", published=datetime(2023, 5, 5, tzinfo=UTC))
+    assert ids("keeper before:2023-12-31", use_cache=False) == ["follow00001"]
+    Video.objects.filter(pk=pk).update(source="topic")
+    assert ids("keeper source:topic", use_cache=False) == ["follow00001"]
 
 
 def test_explicit_filters_override_the_same_inline_filter():
