@@ -624,3 +624,8 @@ def test_only_chunk_queries_with_a_prefix_expand_it():
             assert ids(q, use_cache=False) == ["expanduse01"]
         ranking = [sql for sql in statements if "candidates AS" in sql]
         assert ranking and all(("videos_expand_prefixes" in sql) is expanded for sql in ranking)
+        # Found by the expanded query, ranked by the typed one: ts_rank_cd() slows with every
+        # operand of its query.
+        assert all(
+            "@@ qc.x" in sql and "ts_rank_cd(c.search_vector, qc.q" in sql for sql in ranking
+        )
