@@ -25,6 +25,19 @@ def ids(q: str, **kwargs) -> list[str]:
     return [hit.video.youtube_id for hit in video_search(q=q, **kwargs).hits]
 
 
+def ranking_statements(q: str, expected: list[str]) -> list[str]:
+    """The ranking statements (a typo pass's too) of a search for `q`, which finds `expected`."""
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert ids(q, use_cache=False) == expected
+    return [sql for sql in statements if "candidates AS" in sql]
+
+
 def test_title_beats_tags_beats_description_beats_transcript():
     add_video("transcript1", title="Weekly vlog", said=[(10.0, "we tried a sourdough starter")])
     add_video("descriptio1", title="Kitchen day", description="All about sourdough today")
@@ -517,15 +530,7 @@ def test_only_phrases_every_match_needs_are_looked_up_by_their_pairs():
         ('"basil leaves" or fresh', False),
         ("basil leaves", False),
     ):
-        statements: list[str] = []
-
-        def record(execute, sql, params, many, context, statements=statements):
-            statements.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(record):
-            assert ids(q, use_cache=False) == ["basilleaves"]
-        ranking = [sql for sql in statements if "candidates AS" in sql]  # and a typo pass's
+        ranking = ranking_statements(q, ["basilleaves"])
         assert ranking
         assert all(("pair_vector @@" in sql) is by_pairs for sql in ranking), q
 
@@ -614,15 +619,7 @@ def test_chunk_lexemes_follow_inserts_copy_and_text_edits():
 def test_only_chunk_queries_with_a_prefix_expand_it():
     add_video("expanduse01", title="Flamingo", said=[(0.0, "a flamingo dances")])
     for q, expanded in (("dances flamin", True), ("dances flamingo ", False)):
-        statements: list[str] = []
-
-        def record(execute, sql, params, many, context, statements=statements):
-            statements.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(record):
-            assert ids(q, use_cache=False) == ["expanduse01"]
-        ranking = [sql for sql in statements if "candidates AS" in sql]
+        ranking = ranking_statements(q, ["expanduse01"])
         assert ranking and all(("videos_expand_prefixes" in sql) is expanded for sql in ranking)
         # Found by the expanded query, ranked by the typed one: ts_rank_cd() slows with every
         # operand of its query.
