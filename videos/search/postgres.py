@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from videos.models import SEARCH_CONFIG, TIER_ORDER, SearchTier
 from videos.search import trigram
-from videos.search.filters import CHANNEL_TABLE, CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
+from videos.search.filters import CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import match_offset, moment_start
 from videos.search.prepared import prepared_cursor
 from videos.search.query import (
@@ -440,9 +440,7 @@ class PostgresBackend:
         text = query.plain_text()
         sql = f"""fuzzy AS (
             SELECT v.id, 1.0 + 0.9 * ch.sim AS tier, v.pub FROM (
-                SELECT id, word_similarity(%s, title) AS sim FROM {CHANNEL_TABLE}
-                WHERE word_similarity(%s, title) >= {trigram.CHANNEL_SIMILARITY}
-                ORDER BY sim DESC LIMIT 5) ch,
+                {trigram.closest_channels_sql(5)}) ch,
             LATERAL (SELECT v.id, v.published_at AS pub FROM {VIDEO_TABLE} v
                      WHERE v.channel_id = ch.id{filters.where()}
                      ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT %s) v)"""

@@ -16,9 +16,27 @@ logger = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 60.0
 # word_similarity() of a misspelt channel name with the real one: "veritasiun" ~ 0.82,
-# two swapped letters ("asrtonomy" in "Astronomy Society") ~ 0.43. Channels are few, so this
-# runs without an index and needs no session threshold.
+# two swapped letters ("asrtonomy" in "Astronomy Society") ~ 0.43.
 CHANNEL_SIMILARITY = 0.4
+
+
+def closest_channels_sql(limit: int) -> str:
+    """The `limit` channels whose names are closest to a text (its two parameters), as
+    (id, sim), the closest first, those at least CHANNEL_SIMILARITY. Ordered by the
+    word-similarity distance, which the names' GiST trigram index (migration 0015) hands out
+    nearest first, instead of word_similarity() over every channel (17 ms for 10,000)."""
+    table = Channel._meta.db_table
+    # Names often tie ("Ada's Guitar Workshop", "Ben's Guitar Workshop"): the index's nearest
+    # twice as many, then ties broken by id, so the same channels come first every time as long
+    # as the ties fit (the index's cost grows with its limit: ~0.2 ms for 5, 0.3 for 10, 1.5
+    # for 50 here).
+    return (
+        f"SELECT id, sim FROM (SELECT id, 1 - (%s <<-> title) AS sim FROM {table}"
+        f" ORDER BY %s <<-> title LIMIT {limit * 2:d}) nearest"
+        f" WHERE sim >= {CHANNEL_SIMILARITY} ORDER BY sim DESC, id LIMIT {limit:d}"
+    )
+
+
 _state: dict[str, float | bool] = {"checked_at": -1e9, "available": False}
 
 
@@ -41,13 +59,8 @@ def forget() -> None:
 
 
 def closest_channels(name: str, limit: int = 5) -> list[int]:
-    table = Channel._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE word_similarity(%s, title) >= %s "
-            "ORDER BY word_similarity(%s, title) DESC LIMIT %s",
-            [name, CHANNEL_SIMILARITY, name, limit],
-        )
+        cursor.execute(closest_channels_sql(limit), [name, name])
         return [row[0] for row in cursor.fetchall()]
 
 

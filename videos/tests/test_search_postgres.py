@@ -11,7 +11,7 @@ from django.db import connection
 
 from indexing.models import Topic
 from playlists.models import Playlist, PlaylistItem
-from videos.models import SearchTier, Transcript, TranscriptChunk, Video
+from videos.models import Channel, SearchTier, Transcript, TranscriptChunk, Video
 from videos.search import postgres, trigram
 from videos.search.types import SearchFilters
 from videos.selectors import _videos_by_id, video_search
@@ -121,6 +121,26 @@ def test_a_misspelt_channel_name_finds_its_videos():
     add_video("other000001", title="Cat videos", channel="Cat Corner")
     assert ids("veritasiun") == ["veritas0001"]
     assert ids("sky channel:veritasiun") == ["veritas0001"]
+
+
+def test_close_channel_names_come_nearest_first_down_to_the_tolerance():
+    """Through the names' GiST index, as word_similarity() over every channel found them."""
+    names = ("Astronomy Society", "Astronomers", "Cooking Corner", "Veritasium", "Astronomy")
+    for i, name in enumerate(names):
+        add_video(f"channel{i:04d}", title="Saturn tonight", channel=name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM videos_channel WHERE word_similarity(%s, title) >= %s"
+            " ORDER BY word_similarity(%s, title) DESC",
+            ["asrtonomy", trigram.CHANNEL_SIMILARITY, "asrtonomy"],
+        )
+        expected = [row[0] for row in cursor.fetchall()]
+    assert len(expected) == 2  # the two "Astronomy" (~0.43); "Astronomers" is ~0.29
+    assert sorted(trigram.closest_channels("asrtonomy")) == sorted(expected)  # a tie: any order
+    assert trigram.closest_channels("asrtonomy", limit=1)[0] in expected
+    assert trigram.closest_channels("veritasiun") == [Channel.objects.get(title="Veritasium").pk]
+    assert trigram.closest_channels("zzzzqqq") == []
+    assert "channel0002" not in ids("asrtonomy", use_cache=False)
 
 
 def test_a_misspelt_channel_name_pages_through_its_videos_newest_first():
