@@ -20,16 +20,30 @@ CHECK_EVERY_SECONDS = 60.0
 CHANNEL_SIMILARITY = 0.4
 
 
+# From this many channels, close names come from the GiST index (see closest_channels_sql).
+KNN_FROM_CHANNELS = 1000
+
+
 def closest_channels_sql(limit: int) -> str:
     """The `limit` channels whose names are closest to a text (its two parameters), as
-    (id, sim), the closest first, those at least CHANNEL_SIMILARITY. Ordered by the
-    word-similarity distance, which the names' GiST trigram index (migration 0015) hands out
-    nearest first, instead of word_similarity() over every channel (17 ms for 10,000)."""
+    (id, sim), the closest first, those at least CHANNEL_SIMILARITY, ties broken by id (names
+    often tie: "Ada's Guitar Workshop", "Ben's Guitar Workshop").
+
+    word_similarity() over every channel costs ~2 µs a channel (17 ms for 10,000). From
+    KNN_FROM_CHANNELS on, the names' GiST trigram index (migration 0015) hands them out by
+    word-similarity distance, nearest first (1.5 ms for 10,000): it reads twice `limit`, so
+    the same channels come first as long as the ties fit (its cost grows with that limit:
+    ~0.2 ms for 5, 0.3 for 10, 1.5 for 50). Below it, PostgreSQL sorts every channel by the
+    distance instead of using the index, which cost more than the plain scan (1.3 against
+    0.9 ms for 403 channels; the index was used from ~1,000). Channels as of the last check
+    (available())."""
     table = Channel._meta.db_table
-    # Names often tie ("Ada's Guitar Workshop", "Ben's Guitar Workshop"): the index's nearest
-    # twice as many, then ties broken by id, so the same channels come first every time as long
-    # as the ties fit (the index's cost grows with its limit: ~0.2 ms for 5, 0.3 for 10, 1.5
-    # for 50 here).
+    if float(_state["channels"]) < KNN_FROM_CHANNELS:
+        return (
+            f"SELECT id, word_similarity(%s, title) AS sim FROM {table}"
+            f" WHERE word_similarity(%s, title) >= {CHANNEL_SIMILARITY}"
+            f" ORDER BY sim DESC, id LIMIT {limit:d}"
+        )
     return (
         f"SELECT id, sim FROM (SELECT id, 1 - (%s <<-> title) AS sim FROM {table}"
         f" ORDER BY %s <<-> title LIMIT {limit * 2:d}) nearest"
@@ -37,19 +51,24 @@ def closest_channels_sql(limit: int) -> str:
     )
 
 
-_state: dict[str, float | bool] = {"checked_at": -1e9, "available": False}
+_state: dict[str, float | bool] = {"checked_at": -1e9, "available": False, "channels": 0.0}
 
 
 def available() -> bool:
-    """Is pg_trgm installed? Checked once a minute per process, warned about when missing."""
+    """Is pg_trgm installed? Checked once a minute per process, warned about when missing;
+    the planner's count of channels comes along (closest_channels_sql)."""
     now = time.monotonic()
     if now - float(_state["checked_at"]) > CHECK_EVERY_SECONDS:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-            found = cursor.fetchone() is not None
+            cursor.execute(
+                "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_trgm'),"
+                " (SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
+                [Channel._meta.db_table],
+            )
+            found, channels = cursor.fetchone()
         if not found:
             logger.warning("pg_trgm is not installed: search typo tolerance is off")
-        _state.update(checked_at=now, available=found)
+        _state.update(checked_at=now, available=found, channels=float(channels or 0))
     return bool(_state["available"])
 
 
