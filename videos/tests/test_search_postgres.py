@@ -600,6 +600,24 @@ def test_a_typed_prefix_becomes_the_chunk_lexemes_it_stands_for_when_they_are_fe
     assert expand("it:*") == ""  # a stop word leaves an empty query, which stays empty
 
 
+def test_lexemes_with_quotes_or_backslashes_expand_into_a_valid_query():
+    """Transcripts hold such lexemes (file names, handles): a prefix standing for them must
+    still make a query PostgreSQL reads, and match them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO videos_chunklexeme (lexeme) VALUES (%s), (%s), (%s)",
+            ["quux", "quux'quote", "quux\\slash"],
+        )
+    assert expand("talk & quu:*") == ("'talk' & ( 'quux' | 'quux''quote' | 'quux\\\\slash' )")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::tsvector @@ videos_expand_prefixes(to_tsquery('simple', 'quu:*'), 20)",
+            ["'quux\\\\slash'"],
+        )
+        assert cursor.fetchone()[0] is True
+    assert ids("talk quu", use_cache=False) == []  # answered, not an error
+
+
 def test_prefix_matches_are_the_same_expanded_or_not():
     said = "fine findings from a finder who finds findable fins and finches"
     for i, words in enumerate((said, "finish the fine print", "nothing here at all")):
