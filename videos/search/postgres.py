@@ -428,9 +428,9 @@ class PostgresBackend:
         return f"{chosen}chunk AS ({direct}{rows})", params + tier_params
 
     def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool, depth: int):
-        """The newest `depth` videos of each channel whose name is closest to the query
-        (channels are few). They score alike within a channel but for the recency boost, so
-        its newest `depth` are all that pages down to `depth` can show."""
+        """The newest `depth` videos of each of the 5 channels whose names are closest to the
+        query (trigram.closest_channels_sql). They score alike within a channel but for the
+        recency boost, so its newest `depth` are all that pages down to `depth` can show."""
         if not enabled:
             return (
                 "fuzzy AS (SELECT NULL::bigint AS id, 0.0 AS tier, NULL::timestamptz AS pub"
