@@ -18,6 +18,36 @@ from django.db import migrations
 
 TABLE = "videos_transcriptchunk"
 
+# Its own constant: migration 0016 puts this version back when it is reversed.
+EXPAND_PREFIXES = """
+CREATE OR REPLACE FUNCTION videos_expand_prefixes(q tsquery, max_lexemes integer) RETURNS tsquery
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  result text := q::text;
+  prefix text;
+  upper_bound text;
+  lexemes text[];
+BEGIN
+  -- A prefix operand prints as 'lexeme':* (weights would follow the star; chunks have none).
+  FOR prefix IN
+    SELECT DISTINCT replace(m[1], '''''', '''')
+    FROM regexp_matches(result, '''((?:[^'']|'''')+)'':\\*(?![A-D])', 'g') AS m
+  LOOP
+    -- The lexemes that start with the prefix: a range of the C-collated primary key.
+    upper_bound := left(prefix, -1) || chr(ascii(right(prefix, 1)) + 1);
+    SELECT array_agg(quote_literal(lexeme) ORDER BY lexeme) INTO lexemes FROM (
+      SELECT lexeme FROM videos_chunklexeme
+      WHERE lexeme >= prefix AND lexeme < upper_bound
+      ORDER BY lexeme LIMIT max_lexemes + 1) found;
+    IF lexemes IS NOT NULL AND cardinality(lexemes) <= max_lexemes THEN
+      result := replace(result, quote_literal(prefix) || ':*',
+                        '( ' || array_to_string(lexemes, ' | ') || ' )');
+    END IF;
+  END LOOP;
+  RETURN result::tsquery;
+END $$;
+"""
+
 FORWARD = f"""
 CREATE TABLE videos_chunklexeme (lexeme text COLLATE "C" PRIMARY KEY);
 
@@ -45,34 +75,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION videos_collect_chunk_lexemes();
 -- rare text edit is collected row by row instead.
 CREATE TRIGGER videos_chunk_lexemes_text AFTER UPDATE OF text ON {TABLE}
 FOR EACH ROW EXECUTE FUNCTION videos_collect_chunk_lexemes_row();
-
-CREATE FUNCTION videos_expand_prefixes(q tsquery, max_lexemes integer) RETURNS tsquery
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  result text := q::text;
-  prefix text;
-  upper_bound text;
-  lexemes text[];
-BEGIN
-  -- A prefix operand prints as 'lexeme':* (weights would follow the star; chunks have none).
-  FOR prefix IN
-    SELECT DISTINCT replace(m[1], '''''', '''')
-    FROM regexp_matches(result, '''((?:[^'']|'''')+)'':\\*(?![A-D])', 'g') AS m
-  LOOP
-    -- The lexemes that start with the prefix: a range of the C-collated primary key.
-    upper_bound := left(prefix, -1) || chr(ascii(right(prefix, 1)) + 1);
-    SELECT array_agg(quote_literal(lexeme) ORDER BY lexeme) INTO lexemes FROM (
-      SELECT lexeme FROM videos_chunklexeme
-      WHERE lexeme >= prefix AND lexeme < upper_bound
-      ORDER BY lexeme LIMIT max_lexemes + 1) found;
-    IF lexemes IS NOT NULL AND cardinality(lexemes) <= max_lexemes THEN
-      result := replace(result, quote_literal(prefix) || ':*',
-                        '( ' || array_to_string(lexemes, ' | ') || ' )');
-    END IF;
-  END LOOP;
-  RETURN result::tsquery;
-END $$;
-
+{EXPAND_PREFIXES}
 INSERT INTO videos_chunklexeme (lexeme)
 SELECT DISTINCT l FROM {TABLE}, unnest(tsvector_to_array(search_vector)) l
 ON CONFLICT DO NOTHING;

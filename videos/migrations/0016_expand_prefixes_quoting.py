@@ -6,6 +6,8 @@ for such a lexeme silently did not match it. In tsquery text a quote inside a le
 and a backslash escaped with a backslash.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 FUNCTION = r"""
@@ -42,33 +44,9 @@ END $$;
 """
 
 # Back to migration 0013's function.
-BACKWARD = r"""
-CREATE OR REPLACE FUNCTION videos_expand_prefixes(q tsquery, max_lexemes integer) RETURNS tsquery
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  result text := q::text;
-  prefix text;
-  upper_bound text;
-  lexemes text[];
-BEGIN
-  FOR prefix IN
-    SELECT DISTINCT replace(m[1], '''''', '''')
-    FROM regexp_matches(result, '''((?:[^'']|'''')+)'':\*(?![A-D])', 'g') AS m
-  LOOP
-    upper_bound := left(prefix, -1) || chr(ascii(right(prefix, 1)) + 1);
-    SELECT array_agg(quote_literal(lexeme) ORDER BY lexeme) INTO lexemes FROM (
-      SELECT lexeme FROM videos_chunklexeme
-      WHERE lexeme >= prefix AND lexeme < upper_bound
-      ORDER BY lexeme LIMIT max_lexemes + 1) found;
-    IF lexemes IS NOT NULL AND cardinality(lexemes) <= max_lexemes THEN
-      result := replace(result, quote_literal(prefix) || ':*',
-                        '( ' || array_to_string(lexemes, ' | ') || ' )');
-    END IF;
-  END LOOP;
-  RETURN result::tsquery;
-END $$;
-DROP FUNCTION IF EXISTS videos_tsquery_lexeme(text);
-"""
+BACKWARD = import_module("videos.migrations.0013_chunk_lexemes").EXPAND_PREFIXES + (
+    "DROP FUNCTION IF EXISTS videos_tsquery_lexeme(text);"
+)
 
 
 class Migration(migrations.Migration):

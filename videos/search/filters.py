@@ -172,4 +172,3 @@ def _transcript(sql: FilterSql, kind: str) -> None:
 
 VIDEO_TABLE = Video._meta.db_table
 CHUNK_TABLE = TranscriptChunk._meta.db_table
-CHANNEL_TABLE = Channel._meta.db_table

@@ -18,10 +18,10 @@ CHECK_EVERY_SECONDS = 60.0
 # word_similarity() of a misspelt channel name with the real one: "veritasiun" ~ 0.82,
 # two swapped letters ("asrtonomy" in "Astronomy Society") ~ 0.43.
 CHANNEL_SIMILARITY = 0.4
-
-
 # From this many channels, close names come from the GiST index (see closest_channels_sql).
 KNN_FROM_CHANNELS = 1000
+# Whether pg_trgm is there, and the planner's count of channels, as of checked_at.
+_state: dict[str, float | bool] = {"checked_at": -1e9, "available": False, "channels": 0.0}
 
 
 def closest_channels_sql(limit: int) -> str:
@@ -49,9 +49,6 @@ def closest_channels_sql(limit: int) -> str:
         f" ORDER BY %s <<-> title LIMIT {limit * 2:d}) nearest"
         f" WHERE sim >= {CHANNEL_SIMILARITY} ORDER BY sim DESC, id LIMIT {limit:d}"
     )
-
-
-_state: dict[str, float | bool] = {"checked_at": -1e9, "available": False, "channels": 0.0}
 
 
 def available() -> bool:

@@ -6,8 +6,7 @@ recomputes them (needed after a change of text search configuration or dictionar
 chunks into peak, top, hot, warm, cool and cold (by the video's views: peak share, next up to
 the top share, the hot share, the warm share, the cool share, the rest), refreshes planner
 statistics, rebuilds the chunks' vocabulary (for prefixes) and invalidates cached results.
-With --tiers-only it only re-tiers (cheap when few
-videos move; run it periodically).
+With --tiers-only it only re-tiers (cheap when few videos move; run it periodically).
 """
 
 from __future__ import annotations
