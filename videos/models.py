@@ -240,6 +240,31 @@ class TranscriptChunk(models.Model):
     video_language = models.CharField(max_length=16, editable=False, db_default="")
     transcript_language = models.CharField(max_length=16, editable=False, db_default="")
     transcript_is_generated = models.BooleanField(null=True, editable=False)
+    video_channel_id = models.BigIntegerField(null=True, editable=False)  # (migration 0017)
+    # The copies as lexemes (published decade, year and month, duration bucket, languages,
+    # manual/auto, source, channel), indexed along the words in each tier's GIN index: a
+    # filtered search gets only the chunks that pass from the index, instead of reading every
+    # chunk that says the words to check it (videos.search.filters, migration 0017).
+    filter_vector = models.GeneratedField(
+        expression=models.Func(
+            *(
+                models.F(name)
+                for name in (
+                    "video_published_at",
+                    "video_duration_seconds",
+                    "video_source",
+                    "video_language",
+                    "transcript_language",
+                    "transcript_is_generated",
+                    "video_channel_id",
+                )
+            ),
+            function="videos_filter_lexemes",
+            output_field=SearchVectorField(),
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = WithoutSearchVectorManager()
 
@@ -251,7 +276,7 @@ class TranscriptChunk(models.Model):
         indexes = [
             *(
                 GinIndex(
-                    fields=["search_vector"],
+                    fields=["search_vector", "filter_vector"],
                     condition=models.Q(search_tier=tier.value),
                     name=f"chunk_search_{tier.label.lower()}_gin",
                 )

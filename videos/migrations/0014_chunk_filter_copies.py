@@ -17,7 +17,8 @@ from django.db import migrations, models
 
 CHUNKS = "videos_transcriptchunk"
 
-TRIGGERS = f"""
+# The functions and triggers; migration 0017 replaces the first two and reverses to these.
+FUNCTIONS = f"""
 CREATE FUNCTION videos_chunk_filters() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   SELECT v.published_at, v.duration_seconds, v.source, lower(v.language)
@@ -60,7 +61,9 @@ AFTER UPDATE OF language, is_generated ON videos_transcript
 FOR EACH ROW WHEN (
   OLD.language IS DISTINCT FROM NEW.language OR OLD.is_generated IS DISTINCT FROM NEW.is_generated
 ) EXECUTE FUNCTION videos_transcript_chunk_filters();
+"""
 
+BACKFILL = f"""
 UPDATE {CHUNKS} c
    SET video_published_at = v.published_at, video_duration_seconds = v.duration_seconds,
        video_source = v.source, video_language = lower(v.language),
@@ -68,6 +71,7 @@ UPDATE {CHUNKS} c
   FROM videos_video v, videos_transcript t
  WHERE v.id = c.video_id AND t.id = c.transcript_id;
 """
+TRIGGERS = FUNCTIONS + BACKFILL
 
 DROP_TRIGGERS = f"""
 DROP TRIGGER IF EXISTS videos_chunk_filters ON {CHUNKS};

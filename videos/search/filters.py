@@ -3,6 +3,12 @@
 Names people type (channel, topic, playlist) are looked up once here: an exact id or name wins,
 then a name containing the text, then (with pg_trgm) the closest channel name, so a misspelt
 `channel:veritasiun` still finds the channel.
+
+Every filter but topic and playlist is also written over a transcript chunk's copies of its
+video's attributes (alias c, migration 0014) and as lexemes of the chunk's filter_vector
+(migration 0017), which each tier's text index holds along the words: the index then returns
+only the chunks that pass. The lexemes are coarser than the filters (months, duration buckets,
+a language's first subtag), so they select a superset and the clauses over c decide.
 """
 
 # ruff: noqa: S608 -- interpolated SQL is table names and constants only; user input is
@@ -20,6 +26,11 @@ from videos.search import trigram
 from videos.search.types import SearchFilters
 
 MAX_RESOLVED = 200
+# Duration buckets of filter_vector (u0..u7): the seconds each of u1..u7 starts at. Migration
+# 0017's videos_filter_lexemes() splits at the same seconds (a test holds the two equal).
+DURATION_BUCKETS = (60, 240, 600, 1200, 1800, 3600, 7200)
+# Years with decade, year and month lexemes; a date outside them is the lexeme dx.
+LEXEME_YEARS = (1900, 2200)
 
 
 @dataclass
@@ -33,8 +44,10 @@ class FilterSql:
     chunk_clauses: list[str] = field(default_factory=list)
     chunk_params: list[object] = field(default_factory=list)
     impossible: bool = False
-    # A channel, topic or playlist: few videos, so reading their chunks beats the text index.
+    # A topic or playlist: few videos, so reading their chunks beats the text index.
     selective: bool = False
+    # Over the chunk's filter_vector: tsquery text per filter, each a group of alternatives.
+    lexemes: list[str] = field(default_factory=list)
 
     def where(self, prefix: str = " AND ") -> str:
         return "".join(f"{prefix}{c}" for c in self.clauses)
@@ -42,12 +55,68 @@ class FilterSql:
     def chunk_where(self, prefix: str = " AND ") -> str:
         return "".join(f"{prefix}{c}" for c in self.chunk_clauses)
 
-    def add(self, video: str, chunk: str, params: list[object]) -> None:
-        """One filter, over the video (v) and over a chunk (c), with the same parameters."""
+    def add(
+        self, video: str, chunk: str, params: list[object], lexemes: list[str] | None = None
+    ) -> None:
+        """One filter, over the video (v) and over a chunk (c), with the same parameters, and
+        the filter_vector lexemes of which a passing chunk has at least one (None or none: no
+        lexeme to look for)."""
         self.clauses.append(video)
         self.params.extend(params)
         self.chunk_clauses.append(chunk)
         self.chunk_params.extend(params)
+        if lexemes:
+            self.lexemes.append(" | ".join(map(_tsquery_lexeme, lexemes)))
+
+    def chunk_lexemes(self) -> str | None:
+        """A tsquery's text over filter_vector that every passing chunk matches, or None."""
+        return " & ".join(f"( {group} )" for group in self.lexemes) or None
+
+
+def _tsquery_lexeme(lexeme: str) -> str:
+    """A lexeme as tsquery text quotes it: a quote doubled, a backslash escaped."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _month(moment: datetime) -> int:
+    return moment.year * 12 + moment.month - 1
+
+
+def date_lexemes(start: datetime | None, end: datetime | None) -> list[str]:
+    """The filter_vector lexemes of every chunk published in [start, end) (None: open): whole
+    decades (d202), years (y2024) and months (m202406) covering it, and dx (a date outside
+    LEXEME_YEARS) when the range reaches beyond them."""
+    first, last = (year * 12 for year in LEXEME_YEARS)
+    low = first if start is None else max(first, _month(start))
+    high = last if end is None else min(last, _month(end - timedelta(microseconds=1)) + 1)
+    lexemes = []
+    if start is None or end is None or _month(start) < first or end.year >= LEXEME_YEARS[1]:
+        lexemes.append("dx")
+    month = low
+    while month < high:
+        year = month // 12
+        if month % 120 == 0 and month + 120 <= high:
+            lexemes.append(f"d{year // 10}")
+            month += 120
+        elif month % 12 == 0 and month + 12 <= high:
+            lexemes.append(f"y{year}")
+            month += 12
+        else:
+            lexemes.append(f"m{year * 100 + month % 12 + 1}")
+            month += 1
+    return lexemes
+
+
+def duration_lexemes(low: int | None, high: int | None) -> list[str] | None:
+    """The duration buckets (u0..u7) meeting [low, high) seconds; None when that is all."""
+    starts = (0, *DURATION_BUCKETS)
+    ends = (*DURATION_BUCKETS, None)
+    found = [
+        f"u{i}"
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
+        if (high is None or start < high) and (low is None or end is None or end > low)
+    ]
+    return None if len(found) == len(starts) else found
 
 
 def resolve_channel_ids(value: str) -> list[int]:
@@ -90,20 +159,22 @@ def _day_start(day) -> datetime:
 def filter_sql(filters: SearchFilters) -> FilterSql:
     sql = FilterSql()
     _names(sql, filters)
-    if filters.after:
-        day = _day_start(filters.after)
-        sql.add("v.published_at >= %s", "c.video_published_at >= %s", [day])
-    if filters.before:
-        day = _day_start(filters.before + timedelta(days=1))
-        sql.add("v.published_at < %s", "c.video_published_at < %s", [day])
-    if filters.min_seconds is not None:
-        seconds = [filters.min_seconds]
-        sql.add("v.duration_seconds >= %s", "c.video_duration_seconds >= %s", seconds)
-    if filters.max_seconds is not None:
-        seconds = [filters.max_seconds]
-        sql.add("v.duration_seconds < %s", "c.video_duration_seconds < %s", seconds)
+    start = _day_start(filters.after) if filters.after else None
+    end = _day_start(filters.before + timedelta(days=1)) if filters.before else None
+    dates = date_lexemes(start, end) if start or end else None
+    if start:
+        sql.add("v.published_at >= %s", "c.video_published_at >= %s", [start], dates)
+    if end:
+        sql.add("v.published_at < %s", "c.video_published_at < %s", [end], None if start else dates)
+    low, high = filters.min_seconds, filters.max_seconds
+    durations = duration_lexemes(low, high)
+    if low is not None:
+        sql.add("v.duration_seconds >= %s", "c.video_duration_seconds >= %s", [low], durations)
+    if high is not None:
+        lexemes = None if low is not None else durations
+        sql.add("v.duration_seconds < %s", "c.video_duration_seconds < %s", [high], lexemes)
     if filters.source:
-        sql.add("v.source = %s", "c.video_source = %s", [filters.source])
+        sql.add("v.source = %s", "c.video_source = %s", [filters.source], [f"s{filters.source}"])
     _language(sql, filters.language)
     _transcript(sql, filters.transcript)
     return sql
@@ -113,12 +184,12 @@ def _names(sql: FilterSql, filters: SearchFilters) -> None:
     from indexing.models import Topic
     from playlists.models import PlaylistItem
 
-    sql.selective = bool(filters.channel or filters.topic or filters.playlist)
+    sql.selective = bool(filters.topic or filters.playlist)
     if filters.channel:
         ids = resolve_channel_ids(filters.channel)
         sql.impossible |= not ids
-        sql.clauses.append("v.channel_id = ANY(%s)")
-        sql.params.append(ids)
+        lexemes = [f"ch{pk:d}" for pk in ids]
+        sql.add("v.channel_id = ANY(%s)", "c.video_channel_id = ANY(%s)", [ids], lexemes)
     if filters.topic:
         ids = resolve_topic_ids(filters.topic)
         sql.impossible |= not ids
@@ -145,6 +216,7 @@ def _language(sql: FilterSql, language: str) -> None:
         "(c.video_language = %s OR c.video_language LIKE %s OR c.transcript_language = %s"
         " OR c.transcript_language LIKE %s)",
         [language, f"{language}-%", language, f"{language}-%"],
+        ["l" + language.split("-")[0]],
     )
 
 
@@ -167,7 +239,8 @@ def _transcript(sql: FilterSql, kind: str) -> None:
         "manual": "NOT c.transcript_is_generated",
         "auto": "c.transcript_is_generated",
     }
-    sql.add(clauses[kind], chunk_clauses[kind], [])
+    lexemes = {"manual": ["tmanual"], "auto": ["tauto"]}.get(kind)
+    sql.add(clauses[kind], chunk_clauses[kind], [], lexemes)
 
 
 VIDEO_TABLE = Video._meta.db_table

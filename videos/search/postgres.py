@@ -33,6 +33,7 @@ from videos.search.query import (
     ParsedQuery,
     correctable_words,
     excluded_tsquery_text,
+    has_prefix,
     prefix_with_other_words,
     required_phrases,
     to_tsquery_text,
@@ -116,16 +117,18 @@ def _tier_by_tier(
     return sql, [*params, cap] * len(parts) + limit_params
 
 
-def _chunk_query_cte(query: ParsedQuery, source: str) -> str:
+def _chunk_query_cte(query: ParsedQuery, source: str, filters: FilterSql) -> str:
     """CTE `qc`, the chunks' query (`query`, from `source`: one row, column q): q to rank with,
-    x to find the chunks with. A typed prefix that must match along other words is, in x, the
-    lexemes it stands for, when they are few (migration 0013): GIN reads a prefix's whole
-    posting lists into a bitmap before it ANDs them with the other words, but skips through
-    whole words along the rarest. Alone, a prefix gains nothing from it and the lookup costs
-    ~0.2 ms. Ranking stays on q: ts_rank_cd() slows with every operand (~50 µs a chunk for
-    a prefix of 20 lexemes against ~1 µs)."""
+    x to find the chunks with. A typed prefix that must match along other words or the
+    filters' lexemes is, in x, the lexemes it stands for, when they are few (migration 0013):
+    GIN reads a prefix's whole posting lists into a bitmap before it ANDs them with the rest
+    (19.7 ms for `simple` in a channel's cold-tier chunks), but skips through whole words
+    along the rarest. Alone, a prefix gains nothing from it and the lookup costs ~0.2 ms.
+    Ranking stays on q: ts_rank_cd() slows with every operand (~50 µs a chunk for a prefix
+    of 20 lexemes against ~1 µs)."""
     x = "q"
-    if prefix_with_other_words(query):
+    along_filters = filters.chunk_lexemes() is not None and has_prefix(query)
+    if along_filters or prefix_with_other_words(query):
         x = f"videos_expand_prefixes(q, {MAX_PREFIX_LEXEMES:d})"
     # MATERIALIZED, as Q_CTE explains: an inlined typed query (the typo pass's) let the plan
     # depend on its words.
@@ -248,10 +251,10 @@ class PostgresBackend:
         (_phrase_pairs), they are found by their word pairs."""
         cap = cap_for(offset, limit)
         params: list[object] = [to_tsquery_text(query)]
-        qc = _chunk_query_cte(query, "SELECT q FROM q")
+        qc = _chunk_query_cte(query, "SELECT q FROM q", filters)
         if chunk_query is not None:
             params.append(to_tsquery_text(chunk_query))
-            qc = _chunk_query_cte(chunk_query, Q_CTE)
+            qc = _chunk_query_cte(chunk_query, Q_CTE, filters)
         weighted = (f"to_tsquery('{SEARCH_CONFIG}', %s) AS {w.lower()}" for w in WEIGHTS)
         qw = f"qw AS MATERIALIZED (SELECT {', '.join(weighted)})"
         params += [to_tsquery_text(query, weight) for weight in WEIGHTS]
@@ -374,16 +377,20 @@ class PostgresBackend:
         pairs: str | None = None,
     ) -> tuple[str, list[object]]:
         """CTEs `chosen` and `chunk`: the first `cap` matching chunks, tier by tier, or, when a
-        channel/topic/playlist filter leaves at most SELECTIVE_VIDEOS videos, all their chunks
-        read through the video_id index.
+        topic or playlist filter leaves at most SELECTIVE_VIDEOS videos, all their chunks read
+        through the video_id index.
 
         With `pairs`, a tier's chunks are found by their word pairs' index, and only those are
         checked against the query (`IS TRUE` keeps the planner from also building the words'
         bitmap to AND with: that bitmap is what the pairs avoid).
 
         Without that choice the planner, which cannot estimate a tsquery from a CTE, scanned a
-        tier's GIN index and dropped the other channels' matches (62k rows, 170 ms for a
-        channel of 225 videos). Each branch carries a one-time filter, so only one runs."""
+        tier's GIN index and dropped the other topics' matches (62k rows, 170 ms for a
+        channel of 225 videos, when channels went this way too; they are lexemes in the
+        tiers' indexes now). Each branch carries a one-time filter, so only one runs.
+
+        Otherwise the filters' lexemes (FilterSql.chunk_lexemes) are looked up in each tier's
+        index along the words, so only the chunks that pass are read."""
         where = filters.where()
         params: list[object] = []
         chosen, direct, many = "", "", ""
@@ -416,6 +423,12 @@ class PostgresBackend:
         if pairs:
             match = "c.pair_vector @@ %s::tsquery AND (c.search_vector @@ qc.x) IS TRUE"
             match_params = [pairs]
+        elif lexemes := filters.chunk_lexemes():
+            # The filters' lexemes, looked up in the same index as the words (migration 0017):
+            # only the chunks that pass are read (`talk after:2026-01-01` read 13,608 chunks of
+            # a tier to keep 2,989). A superset: chunk_filter decides.
+            match += " AND c.filter_vector @@ %s::tsquery"
+            match_params = [lexemes]
         filter_params = filters.params if filters.selective else filters.chunk_params
         rows, tier_params = _tier_by_tier(
             lambda tier: (

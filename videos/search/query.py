@@ -233,6 +233,11 @@ def prefix_with_other_words(query: ParsedQuery) -> bool:
     )
 
 
+def has_prefix(query: ParsedQuery) -> bool:
+    """Does the query end in a typed prefix?"""
+    return any(term.prefix for clause in query.clauses for term in clause)
+
+
 def required_phrases(query: ParsedQuery) -> list[str]:
     """The phrases every match must contain: each alone in its clause (not one of `or`'s
     alternatives) and typed to the end (a prefix's last word is not a whole word yet)."""

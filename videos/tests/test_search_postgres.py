@@ -243,22 +243,31 @@ def test_channel_filter_by_name_or_youtube_id():
     assert ids("bread", filters=SearchFilters(channel="nobody at all")) == []
 
 
-@pytest.mark.parametrize("selective_videos", [1000, 1], ids=["read-chosen-videos", "tiers"])
-def test_channel_filter_reads_chunks_directly_or_through_the_tiers_with_equal_results(
-    monkeypatch, selective_videos
+@pytest.mark.parametrize(
+    ("by", "selective_videos"),
+    [("channel", 1000), ("topic", 1000), ("topic", 1)],
+    ids=["channel-lexemes", "topic-read-chosen-videos", "topic-tiers"],
+)
+def test_name_filters_find_what_is_said_through_every_path_with_equal_results(
+    monkeypatch, by, selective_videos
 ):
-    """A channel with few videos has its chunks read through the video_id index; with more
-    than SELECTIVE_VIDEOS the tiers' GIN indexes are used: same answers either way."""
+    """A channel is looked up in the tiers' indexes by its lexeme (migration 0017); a topic with
+    few videos has its chunks read through the video_id index, with more than
+    SELECTIVE_VIDEOS through the tiers' indexes: same answers every way."""
     monkeypatch.setattr(postgres, "SELECTIVE_VIDEOS", selective_videos)
     said = [(12.0, "fresh bread from the oven"), (40.0, "crumb and crust")]
     top = add_video("bakertop001", title="Morning", channel="Baker Street", said=said)
-    add_video("bakercold01", title="Evening", channel="Baker Street", said=said[:1])
-    add_video("bakertitle1", title="Bread basics", channel="Baker Street")
-    add_video("bakernone01", title="Cakes", channel="Baker Street", said=said[1:])
+    cold = add_video("bakercold01", title="Evening", channel="Baker Street", said=said[:1])
+    title = add_video("bakertitle1", title="Bread basics", channel="Baker Street")
+    none = add_video("bakernone01", title="Cakes", channel="Baker Street", said=said[1:])
     add_video("otherchan01", title="Bread", channel="Other Place", said=said)
     Video.objects.filter(pk=top).update(search_tier=SearchTier.TOP)
     TranscriptChunk.objects.filter(video_id=top).update(search_tier=SearchTier.TOP)
     baker = SearchFilters(channel="baker street")
+    if by == "topic":
+        topic = Topic.objects.create(name="Baking", query="baking")
+        topic.videos.add(top, cold, title, none)
+        baker = SearchFilters(topic="baking")
     page = video_search(q="bread", filters=baker, use_cache=False)
     # The two transcript-only videos tie (same moment); the newer id wins the tie.
     assert [h.video.youtube_id for h in page.hits] == ["bakertitle1", "bakercold01", "bakertop001"]
@@ -358,7 +367,9 @@ def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_b
     early = datetime(2024, 1, 10, tzinfo=UTC)
     late = datetime(2025, 6, 1, tzinfo=UTC)
     a = _said_only("saida000001", published=early, duration=90, source="topic", generated=True)
-    b = _said_only("saidb000001", published=late, duration=3600, language="fr-CA")
+    b = _said_only(
+        "saidb000001", published=late, duration=3600, language="fr-CA", channel="Far Coast"
+    )
     if written_by == "a plain insert":
         for pk in (a, b):
             _reinsert_chunks_raw(pk)
@@ -369,8 +380,12 @@ def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_b
         "video_language",
         "transcript_language",
         "transcript_is_generated",
+        "video_channel_id",
+        "filter_vector",
     )
-    assert list(copies) == [(late, 3600, "playlist", "fr-ca", "fr-ca", False)]
+    channel = Video.objects.get(pk=b).channel_id
+    lexemes = f"'ch{channel}' 'd202' 'lfr' 'm202506' 'splaylist' 'tmanual' 'u6' 'y2025'"
+    assert list(copies) == [(late, 3600, "playlist", "fr-ca", "fr-ca", False, channel, lexemes)]
     for q, expected in (
         ("keeper after:2025-01-01", ["saidb000001"]),
         ("keeper before:2024-12-31", ["saida000001"]),
@@ -382,6 +397,9 @@ def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_b
         ("keeper transcript:has", ["saida000001", "saidb000001"]),
         ("keeper transcript:none", []),
         ("keeper source:topic", ["saida000001"]),
+        ("keeper channel:UCFarCoast", ["saidb000001"]),
+        ("keeper after:2024-01-10 before:2024-01-10", ["saida000001"]),
+        ("keeper after:2024-01-11 before:2025-05-31", []),
     ):
         assert sorted(ids(q, use_cache=False)) == expected, q
 
@@ -401,6 +419,10 @@ def test_the_chunks_copies_follow_their_video_and_transcript():
     assert ids("keeper before:2023-12-31", use_cache=False) == ["follow00001"]
     Video.objects.filter(pk=pk).update(source="topic")
     assert ids("keeper source:topic", use_cache=False) == ["follow00001"]
+    moved = Channel.objects.create(youtube_id="UCmovedhere", title="Moved Here")
+    assert ids("keeper channel:UCmovedhere", use_cache=False) == []
+    Video.objects.filter(pk=pk).update(channel=moved)
+    assert ids("keeper channel:UCmovedhere", use_cache=False) == ["follow00001"]
 
 
 def test_explicit_filters_override_the_same_inline_filter():
