@@ -63,6 +63,16 @@ def test_recency_breaks_ties_mildly():
     assert ids("chess openings ") == ["newer000001", "older000001"]
 
 
+def test_recency_breaks_ties_between_videos_found_by_what_is_said():
+    # The newer video is added first: the later id cannot be what puts it first.
+    said = [(5.0, "the rook endgame again")]
+    add_video("saidnewer01", published=datetime(2026, 1, 1, tzinfo=UTC), said=said)
+    add_video("saidolder01", published=datetime(2020, 1, 1, tzinfo=UTC), said=said)
+    page = video_search(q="rook endgame", use_cache=False)
+    assert [h.video.youtube_id for h in page.hits] == ["saidnewer01", "saidolder01"]
+    assert page.hits[0].score > page.hits[1].score
+
+
 def test_words_match_in_any_order_and_all_are_required():
     add_video("both0000001", title="Garlic butter pasta")
     add_video("onlyone0001", title="Butter chicken")
