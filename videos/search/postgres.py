@@ -67,9 +67,6 @@ META_TIER = (
 WEIGHTS = ("A", "B", "C")
 META_RANK = "ts_rank('{0.1, 0.2, 0.4, 1.0}', v.search_vector, q.q, 32)"
 CHUNK_RANK = "ts_rank_cd(c.search_vector, qc.q, 32)"
-# The video's date from the chunk's copy (migration 0014): looking the video up for the recency
-# boost of each video found by its transcript alone cost ~3 µs a candidate, 935 for `house find`.
-CHUNK_PUB = "c.video_published_at AS pub"
 
 # The query, as a one-row CTE every part joins with; no row when only stop words are left
 # (e.g. "these"), so no index or chunk is read at all for such a query. MATERIALIZED where it
@@ -267,8 +264,10 @@ class PostgresBackend:
         # the vectors to a later step copied 2,000 of them per common word (~1.3 ms). When the
         # metadata matches reached their cap, a video found by its chunks is scored on its
         # metadata too (its row by primary key), so a title match beyond the cap still ranks
-        # as a title match; otherwise every metadata match is in `meta` already. A video found
-        # by its transcript alone has its date (the recency boost) from its chunks' copies.
+        # as a title match; otherwise every metadata match is in `meta` already, and only
+        # videos found by their transcript alone that can reach the page (`bar`) are looked up,
+        # for their date (the recency boost): once each (OFFSET 0 keeps PostgreSQL from
+        # flattening the LATERAL into the two places that read it, which ran it twice).
         chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap, pairs)
         params += chunk_params
         meta, meta_params = self._meta_sql(filters, cap)
@@ -299,19 +298,19 @@ class PostgresBackend:
             # CASE runs this subquery only when the exact matches are few.
             fixes, typo_params = trigram.corrections_sql(correctable_words(query, MIN_FUZZY_LENGTH))
             typo_sql = f"CASE WHEN (SELECT n FROM counted) < {TYPO_PASS_BELOW} THEN {fixes} END"
-        recency = RECENCY.replace("v.published_at", "c.pub")
+        recency = RECENCY.replace("v.published_at", "p.pub")
         sql = f"""
             WITH q AS MATERIALIZED ({Q_CTE}), {qc}, {qw},
             {chunk}, {meta}, {fuzzy_cte},
             scored AS (
                 SELECT id, tier, mr, 0.0 AS cr, pub FROM meta
                 UNION ALL
-                SELECT g.video_id, coalesce(m.tier, 0), coalesce(m.mr, 0), g.cr, g.pub
-                FROM (SELECT video_id, max(cr) AS cr, max(pub) AS pub FROM chunk
-                      GROUP BY video_id) g
+                SELECT g.video_id, coalesce(m.tier, 0), coalesce(m.mr, 0), g.cr, m.pub
+                FROM (SELECT video_id, max(cr) AS cr FROM chunk GROUP BY video_id) g
                 LEFT JOIN LATERAL (SELECT
                     CASE WHEN v.search_vector @@ q.q THEN {META_TIER} ELSE 0 END AS tier,
-                    CASE WHEN v.search_vector @@ q.q THEN {META_RANK} ELSE 0 END AS mr
+                    CASE WHEN v.search_vector @@ q.q THEN {META_RANK} ELSE 0 END AS mr,
+                    v.published_at AS pub
                     FROM {VIDEO_TABLE} v, q, qw WHERE v.id = g.video_id
                     AND (SELECT count(*) FROM meta) >= (SELECT n FROM meta_cap)) m ON TRUE
                 UNION ALL
@@ -323,8 +322,11 @@ class PostgresBackend:
             ),
             bar AS (SELECT {bar} AS base),
             ranked AS (
-                SELECT c.id, c.base + {recency} AS score, c.pub
-                FROM candidates c, bar WHERE c.base >= bar.base{excluded}
+                SELECT c.id, c.base + {recency} AS score, p.pub
+                FROM candidates c, bar, LATERAL (SELECT coalesce(c.pub, (
+                    SELECT v.published_at FROM {VIDEO_TABLE} v WHERE v.id = c.id)) AS pub
+                    OFFSET 0) p
+                WHERE c.base >= bar.base{excluded}
             ),
             page AS (
                 SELECT r.id, r.score, row_number() OVER (ORDER BY {order}) AS n
@@ -403,8 +405,7 @@ class PostgresBackend:
             few = f"(SELECT count(*) FROM chosen) <= {SELECTIVE_VIDEOS}"
             # No search_tier predicate, so no partial GIN index can be used: video_id it is.
             direct = (
-                f"(SELECT c.video_id, {CHUNK_RANK} AS cr, {CHUNK_PUB} FROM {CHUNK_TABLE} c, qc"
-                f" WHERE {few}"
+                f"(SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc WHERE {few}"
                 f" AND c.video_id IN (SELECT id FROM chosen) AND c.search_vector @@ qc.x{excl}"
                 " LIMIT %s) UNION ALL "
             )
@@ -433,7 +434,7 @@ class PostgresBackend:
         filter_params = filters.params if filters.selective else filters.chunk_params
         rows, tier_params = _tier_by_tier(
             lambda tier: (
-                f"SELECT c.video_id, {CHUNK_RANK} AS cr, {CHUNK_PUB} FROM {CHUNK_TABLE} c, qc"
+                f"SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc"
                 f" WHERE c.search_tier = {tier:d}{many} AND {match}{chunk_filter}{excl}"
             ),
             [*match_params, *filter_params, *excl_params],
