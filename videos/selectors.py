@@ -13,13 +13,16 @@ from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.search import cache as search_cache
 from videos.search.errors import SearchInputError
+from videos.search.filters import resolve_channels
 from videos.search.prepared import prepared_cursor
 from videos.search.query import ParsedQuery, QueryError, parse_query
 from videos.search.types import (
     MAX_MORE_MOMENTS,
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
+    MAX_SHOWN_CHANNELS,
     MOMENTS_PER_HIT,
+    ChannelFilter,
     Moment,
     RawPage,
     SearchFilters,
@@ -84,6 +87,24 @@ def video_search(
         has_next=raw.has_next,
         sort=sort,
         cached=from_cache,
+        channel_filter=channel_filter(query.filters.channel) if query.filters.channel else None,
+    )
+
+
+def channel_filter(typed: str) -> ChannelFilter:
+    """What the channel filter `typed` means (the engines resolve it the same way), for the
+    page to say which channels it searched: a misspelt name quietly became the closest ones."""
+    ids, closest = resolve_channels(typed)
+    order = {pk: n for n, pk in enumerate(ids)}  # the closest first, as resolved
+    found = Channel.objects.filter(pk__in=ids[:MAX_SHOWN_CHANNELS]).values_list(
+        "pk", "youtube_id", "title"
+    )
+    shown = sorted(found, key=lambda row: order[row[0]])
+    return ChannelFilter(
+        typed=typed,
+        channels=tuple((youtube_id, title) for _pk, youtube_id, title in shown),
+        count=len(ids),
+        closest=closest,
     )
 
 

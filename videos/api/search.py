@@ -24,6 +24,7 @@ from videos.search.types import (
     SORTS,
     SOURCES,
     TRANSCRIPT_KINDS,
+    ChannelFilter,
     SearchFilters,
     SearchPage,
 )
@@ -110,6 +111,23 @@ class SearchHitSerializer(serializers.Serializer):
     moments = MomentSerializer(many=True)
 
 
+class FilterChannelSerializer(serializers.Serializer):
+    youtube_id = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ChannelFilterSerializer(serializers.Serializer):
+    typed = serializers.CharField(help_text="the channel filter as given")
+    channels = FilterChannelSerializer(
+        many=True, help_text="the channels searched (the closest first), at most 10"
+    )
+    count = serializers.IntegerField(help_text="how many channels were searched")
+    closest = serializers.BooleanField(
+        help_text="no channel has that id or name, or a name containing it: these are the "
+        "closest names"
+    )
+
+
 class SearchPageSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="matching videos (a lower bound if not exact)")
     count_is_exact = serializers.BooleanField()
@@ -117,7 +135,21 @@ class SearchPageSerializer(serializers.Serializer):
     page_size = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+    channel_filter = ChannelFilterSerializer(
+        allow_null=True, help_text="which channels a channel filter searched; null without one"
+    )
     results = SearchHitSerializer(many=True)
+
+
+def channel_filter_payload(found: ChannelFilter | None) -> dict | None:
+    if found is None:
+        return None
+    return {
+        "typed": found.typed,
+        "channels": [{"youtube_id": yid, "title": title} for yid, title in found.channels],
+        "count": found.count,
+        "closest": found.closest,
+    }
 
 
 def _when(value: datetime | None, tz: tzinfo) -> str | None:
@@ -211,6 +243,7 @@ class SearchApi(APIView):
             "page_size": page.page_size,
             "next": _page_url(request, page.page + 1) if page.has_next else None,
             "previous": _page_url(request, page.page - 1) if page.has_previous else None,
+            "channel_filter": channel_filter_payload(page.channel_filter),
             "results": [
                 {
                     "video": video_payload(hit.video, tz=tz),

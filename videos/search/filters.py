@@ -119,17 +119,23 @@ def duration_lexemes(low: int | None, high: int | None) -> list[str] | None:
     return None if len(found) == len(starts) else found
 
 
-def resolve_channel_ids(value: str) -> list[int]:
+def resolve_channels(value: str) -> tuple[list[int], bool]:
+    """The channels a channel filter means, and whether they are only the closest names (no
+    channel has that id or name, or a name containing it)."""
     channels = Channel.objects.all()
     exact = list(
         channels.filter(Q(youtube_id=value) | Q(title__iexact=value)).values_list("id", flat=True)
     )
     if exact:
-        return exact
+        return exact, False
     contains = list(channels.filter(title__icontains=value).values_list("id", flat=True)[:50])
     if contains or not trigram.available():
-        return contains
-    return trigram.closest_channels(value)
+        return contains, False
+    return trigram.closest_channels(value), True
+
+
+def resolve_channel_ids(value: str) -> list[int]:
+    return resolve_channels(value)[0]
 
 
 def resolve_topic_ids(value: str) -> list[int]:

@@ -102,6 +102,21 @@ class SearchHit:
     moments: list[Moment] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ChannelFilter:
+    """What a channel filter was taken to mean: the channels (as (youtube_id, title), at most
+    MAX_SHOWN_CHANNELS of `count`), and whether they are only the names closest to what was
+    typed (no channel has that name or a name containing it)."""
+
+    typed: str
+    channels: tuple[tuple[str, str], ...]
+    count: int
+    closest: bool
+
+
+MAX_SHOWN_CHANNELS = 10
+
+
 @dataclass
 class SearchPage:
     hits: list[SearchHit]
@@ -112,6 +127,7 @@ class SearchPage:
     has_next: bool
     sort: str
     cached: bool = False
+    channel_filter: ChannelFilter | None = None
 
     @property
     def has_previous(self) -> bool:

@@ -49,6 +49,42 @@ def test_filters_as_parameters(client, indexed):
     assert response.json()["results"] == []
 
 
+def test_the_channels_a_channel_filter_searched_are_in_the_answer(client, indexed):
+    add_video("demo0000003", title="Clock repair", channel="Hill Valley Courthouse")
+    exact = client.get("/api/search/", {"q": "clock", "channel": "hill valley"}).json()
+    assert exact["channel_filter"] == {
+        "typed": "hill valley",
+        "channels": [{"youtube_id": "UCHillValley", "title": "Hill Valley"}],
+        "count": 1,
+        "closest": False,
+    }
+    contains = client.get("/api/search/", {"q": "clock channel:valley"}).json()
+    assert {c["title"] for c in contains["channel_filter"]["channels"]} == {
+        "Hill Valley",
+        "Hill Valley Courthouse",
+    }
+    assert not contains["channel_filter"]["closest"]
+    # Misspelt: no channel has that name, so the closest names were searched, and it says so.
+    misspelt = client.get("/api/search/", {"q": "flux", "channel": "doc brwn lab"}).json()
+    assert misspelt["channel_filter"]["closest"]
+    assert misspelt["channel_filter"]["channels"][0]["title"] == "Doc Brown Labs"
+    assert [h["video"]["youtube_id"] for h in misspelt["results"]] == ["demo0000001"]
+    nothing = client.get("/api/search/", {"q": "flux", "channel": "zzqqxxyyww"}).json()
+    assert nothing["channel_filter"]["channels"] == [] and nothing["results"] == []
+    assert client.get("/api/search/", {"q": "flux"}).json()["channel_filter"] is None
+
+
+def test_the_results_page_says_when_a_channel_filter_took_the_closest_names(client, indexed):
+    html = client.get("/search/", {"q": "flux", "channel": "doc brwn lab"}).content.decode()
+    assert (
+        "No channel is called “doc brwn lab”; searched the closest: <b>Doc Brown Labs</b>" in html
+    )
+    html = client.get("/search/", {"q": "clock", "channel": "hill valley"}).content.decode()
+    assert "Channel: Hill Valley." in html
+    html = client.get("/search/", {"q": "flux", "channel": "zzqqxxyyww"}).content.decode()
+    assert "No channel is called “zzqqxxyyww”." in html
+
+
 def test_paging_links(client):
     for i in range(5):
         add_video(f"paged{i:06d}", title=f"Origami {i}")
@@ -94,6 +130,9 @@ def test_the_endpoint_is_in_the_openapi_schema(client):
     assert {"q", "sort", "page", "page_size", "channel", "topic", "playlist", "after"} <= names
     assert {"before", "duration", "lang", "transcript", "source"} <= names
     assert {"200", "400"} <= set(operation["responses"])
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][page.rsplit("/", 1)[-1]]["properties"]
+    assert {"count", "results", "channel_filter"} <= set(fields)
 
 
 QUERY_ALPHABET = st.one_of(
