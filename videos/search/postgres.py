@@ -270,7 +270,7 @@ class PostgresBackend:
         # flattening the LATERAL into the two places that read it, which ran it twice).
         chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap, pairs)
         params += chunk_params
-        meta, meta_params = self._meta_sql(filters, cap)
+        meta, meta_params = self._meta_sql(filters, cap, count_first=fuzzy)
         params += meta_params
         fuzzy_cte, fuzzy_params = self._fuzzy_sql(
             query, filters, enabled=fuzzy, depth=offset + limit
@@ -336,39 +336,63 @@ class PostgresBackend:
             SELECT (SELECT array_agg(id ORDER BY n) FROM page),
                 (SELECT array_agg(score ORDER BY n) FROM page),
                 (SELECT n FROM counted),
-                (SELECT count(*) FROM meta), (SELECT count(*) FROM chunk),
+                (SELECT count(*) FROM meta) < (SELECT n FROM meta_cap),
+                (SELECT count(*) FROM chunk),
                 {typo_sql}
         """
         params += [*bar_params, *excl_video_params, limit, offset, *typo_params]
         with prepared_cursor() as cursor:
             cursor.execute(sql, params)
-            ids, scores, total, meta_n, chunk_n, fixes = cursor.fetchone()
+            ids, scores, total, meta_all, chunk_n, fixes = cursor.fetchone()
         return _Matches(
             rows=list(zip(ids or (), scores or (), strict=True)),
             total=total,
-            exact=meta_n < cap and chunk_n < cap,
+            exact=meta_all and chunk_n < cap,
             fixes=trigram.parse_fixes(fixes),
         )
 
-    def _meta_sql(self, filters: FilterSql, cap: int) -> tuple[str, list[object]]:
+    def _meta_sql(
+        self, filters: FilterSql, cap: int, *, count_first: bool = False
+    ) -> tuple[str, list[object]]:
         """CTE `meta`: the first `cap` videos whose title, tags or description match, tier by
         tier, with their scores; only the first meta_cap_when_capped(cap) when the chunks
-        (CTE `chunk`) reached their cap, i.e. when the ranking is approximate anyway."""
+        (CTE `chunk`) reached their cap, i.e. when the ranking is approximate anyway.
+
+        With `count_first` (a misspelt word's second pass), also when the metadata matches
+        themselves reach the cap, counted first (`meta_seen`, ids only) unless the chunks
+        decided it: that pass finds a handful of chunks (the word as typed) and thousands of
+        videos by the word's corrections, of which it ranked 1,000 (4 of its 5.4 ms for
+        `niural`). Not for every query: the count cost the others ~3 % (docs/BENCHMARKS.md,
+        sixth pass)."""
+
+        def where(tier: SearchTier) -> str:
+            return f" WHERE v.search_tier = {tier:d} AND v.search_vector @@ q.q{filters.where()}"
+
         rows, params = _tier_by_tier(
             lambda tier: (
                 f"SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub"
-                f" FROM {VIDEO_TABLE} v, q, qw WHERE v.search_tier = {tier:d}"
-                f" AND v.search_vector @@ q.q{filters.where()}"
+                f" FROM {VIDEO_TABLE} v, q, qw{where(tier)}"
             ),
             filters.params,
             cap,
             limit=("(SELECT n FROM meta_cap)", []),
         )
+        capped, capped_params = "(SELECT count(*) FROM chunk) >= %s", [cap]
+        seen = ""
+        if count_first:
+            found, found_params = _tier_by_tier(
+                lambda tier: f"SELECT 1 FROM {VIDEO_TABLE} v, q{where(tier)}", filters.params, cap
+            )
+            seen = f"meta_seen AS MATERIALIZED (SELECT count(*) AS n FROM ({found}) found), "
+            capped += " OR (SELECT n FROM meta_seen) >= %s"
+            capped_params = [*found_params, cap, cap]
         meta_cap = (
-            "meta_cap AS MATERIALIZED"
-            " (SELECT CASE WHEN count(*) >= %s THEN %s ELSE %s END AS n FROM chunk)"
+            f"{seen}meta_cap AS MATERIALIZED (SELECT CASE WHEN {capped} THEN %s ELSE %s END AS n)"
         )
-        return f"{meta_cap}, meta AS ({rows})", [cap, meta_cap_when_capped(cap), cap, *params]
+        return (
+            f"{meta_cap}, meta AS ({rows})",
+            [*capped_params, meta_cap_when_capped(cap), cap, *params],
+        )
 
     def _chunk_sql(
         self,

@@ -535,6 +535,24 @@ def test_below_the_chunks_cap_every_metadata_match_is_ranked(monkeypatch):
     assert len(page.hits) == 6
 
 
+def test_a_misspelt_words_corrections_matching_more_videos_than_the_cap_rank_a_quarter(
+    monkeypatch,
+):
+    """The typo pass finds a few chunks (the word as typed) and many videos by the word's
+    corrections: once those reach the cap, only the most popular quarter is ranked (as when
+    the chunks reach it), and the total is a lower bound."""
+    monkeypatch.setattr(postgres, "MAX_CAP", 4)  # the cap is 4: one metadata match when capped
+    tiers = (SearchTier.COLD, SearchTier.COOL, SearchTier.WARM, SearchTier.HOT, SearchTier.PEAK)
+    for n, tier in enumerate(tiers):
+        _in_tier(add_video(f"neural{n:05d}", title="Neural networks"), tier)
+    page = video_search(q="niural", use_cache=False)
+    assert [h.video.youtube_id for h in page.hits] == ["neural00004"]  # the peak tier's
+    assert not page.total_exact
+    monkeypatch.setattr(postgres, "MAX_CAP", 10)  # below the cap: every match, exactly
+    page = video_search(q="niural", use_cache=False)
+    assert len(page.hits) == 5 and page.total_exact
+
+
 def test_word_pairs_are_adjacent_lexemes_and_stop_words_between_break_them():
     with connection.cursor() as cursor:
         cursor.execute(
