@@ -94,16 +94,11 @@ def video_search(
 def channel_filter(typed: str) -> ChannelFilter:
     """What the channel filter `typed` means (the engines resolve it the same way), for the
     page to say which channels it searched: a misspelt name quietly became the closest ones."""
-    ids, closest = resolve_channels(typed)
-    order = {pk: n for n, pk in enumerate(ids)}  # the closest first, as resolved
-    found = Channel.objects.filter(pk__in=ids[:MAX_SHOWN_CHANNELS]).values_list(
-        "pk", "youtube_id", "title"
-    )
-    shown = sorted(found, key=lambda row: order[row[0]])
+    rows, closest = resolve_channels(typed)
     return ChannelFilter(
         typed=typed,
-        channels=tuple((youtube_id, title) for _pk, youtube_id, title in shown),
-        count=len(ids),
+        channels=tuple((youtube_id, title) for _pk, youtube_id, title in rows[:MAX_SHOWN_CHANNELS]),
+        count=len(rows),
         closest=closest,
     )
 

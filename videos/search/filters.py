@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Q
 
 from videos.models import Channel, Transcript, TranscriptChunk, Video
@@ -119,23 +120,37 @@ def duration_lexemes(low: int | None, high: int | None) -> list[str] | None:
     return None if len(found) == len(starts) else found
 
 
-def resolve_channels(value: str) -> tuple[list[int], bool]:
-    """The channels a channel filter means, and whether they are only the closest names (no
-    channel has that id or name, or a name containing it)."""
-    channels = Channel.objects.all()
-    exact = list(
-        channels.filter(Q(youtube_id=value) | Q(title__iexact=value)).values_list("id", flat=True)
-    )
-    if exact:
-        return exact, False
-    contains = list(channels.filter(title__icontains=value).values_list("id", flat=True)[:50])
-    if contains or not trigram.available():
-        return contains, False
-    return trigram.closest_channels(value), True
+def resolve_channels(value: str) -> tuple[list[tuple[int, str, str]], bool]:
+    """The channels a channel filter means, as (id, youtube_id, title), and whether they are
+    only the closest names (no channel has that id or name, or a name containing it, ...);
+    the closest first. In plain SQL: the ORM's three statements cost ~1.2 ms a search."""
+    table = Channel._meta.db_table
+    columns = f"SELECT c.id, c.youtube_id, c.title FROM {table} c"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{columns} WHERE c.youtube_id = %s OR upper(c.title) = upper(%s) ORDER BY c.id",
+            [value, value],
+        )
+        if rows := cursor.fetchall():
+            return rows, False
+        # LIKE's wildcards and its escape character match as themselves.
+        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        cursor.execute(
+            f"{columns} WHERE upper(c.title) LIKE upper(%s) ORDER BY c.id LIMIT 50", [pattern]
+        )
+        if (rows := cursor.fetchall()) or not trigram.available():
+            return rows, False
+        cursor.execute(
+            f"{columns} JOIN ({trigram.closest_channels_sql(5)}) ch ON ch.id = c.id"
+            " ORDER BY ch.sim DESC, ch.id",
+            [value, value],
+        )
+        return cursor.fetchall(), True
 
 
 def resolve_channel_ids(value: str) -> list[int]:
-    return resolve_channels(value)[0]
+    return [row[0] for row in resolve_channels(value)[0]]
 
 
 def resolve_topic_ids(value: str) -> list[int]:

@@ -251,6 +251,10 @@ def test_channel_filter_by_name_or_youtube_id():
     assert ids("bread", filters=SearchFilters(channel="UCBakerStreet")) == ["chanA000001"]
     assert ids("bread channel:baker") == ["chanA000001"]
     assert ids("bread", filters=SearchFilters(channel="nobody at all")) == []
+    for wildcard in ("%", "_", "\\"):  # matched as the characters they are
+        assert ids("bread", filters=SearchFilters(channel=wildcard)) == [], wildcard
+    add_video("percent0001", title="Bread", channel="Bread 100% Off")
+    assert ids("bread", filters=SearchFilters(channel="100%")) == ["percent0001"]
 
 
 @pytest.mark.parametrize(
