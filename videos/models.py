@@ -200,6 +200,18 @@ class Transcript(models.Model):
         return f"{self.video_id} {self.language} ({kind})"
 
 
+# A transcript chunk's copies of what search filters on, in videos_filter_lexemes()'s order.
+CHUNK_FILTER_COPIES = (
+    "video_published_at",
+    "video_duration_seconds",
+    "video_source",
+    "video_language",
+    "transcript_language",
+    "transcript_is_generated",
+    "video_channel_id",
+)
+
+
 class TranscriptChunk(models.Model):
     """About 30 seconds of what is said, with the second it starts at."""
 
@@ -247,18 +259,7 @@ class TranscriptChunk(models.Model):
     # chunk that says the words to check it (videos.search.filters, migration 0017).
     filter_vector = models.GeneratedField(
         expression=models.Func(
-            *(
-                models.F(name)
-                for name in (
-                    "video_published_at",
-                    "video_duration_seconds",
-                    "video_source",
-                    "video_language",
-                    "transcript_language",
-                    "transcript_is_generated",
-                    "video_channel_id",
-                )
-            ),
+            *(models.F(name) for name in CHUNK_FILTER_COPIES),
             function="videos_filter_lexemes",
             output_field=SearchVectorField(),
         ),

@@ -11,7 +11,14 @@ from django.db import connection
 
 from indexing.models import Topic
 from playlists.models import Playlist, PlaylistItem
-from videos.models import Channel, SearchTier, Transcript, TranscriptChunk, Video
+from videos.models import (
+    CHUNK_FILTER_COPIES,
+    Channel,
+    SearchTier,
+    Transcript,
+    TranscriptChunk,
+    Video,
+)
 from videos.search import postgres, trigram
 from videos.search.types import SearchFilters
 from videos.selectors import _videos_by_id, video_search
@@ -388,14 +395,7 @@ def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_b
         for pk in (a, b):
             _reinsert_chunks_raw(pk)
     copies = TranscriptChunk.objects.filter(video_id=b).values_list(
-        "video_published_at",
-        "video_duration_seconds",
-        "video_source",
-        "video_language",
-        "transcript_language",
-        "transcript_is_generated",
-        "video_channel_id",
-        "filter_vector",
+        *CHUNK_FILTER_COPIES, "filter_vector"
     )
     channel = Video.objects.get(pk=b).channel_id
     lexemes = f"'ch{channel}' 'd202' 'lfr' 'm202506' 'splaylist' 'tmanual' 'u6' 'y2025'"
