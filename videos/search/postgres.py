@@ -293,6 +293,10 @@ class PostgresBackend:
         if excl_video:
             excluded = f" AND EXISTS (SELECT FROM {VIDEO_TABLE} v WHERE v.id = c.id{excl_video})"
         total = "(SELECT count(*) FROM ranked)" if excluded else "(SELECT count(*) FROM candidates)"
+        if fuzzy and not excluded:
+            # The metadata matches counted (up to the cap) are a truer lower bound than the
+            # quarter of them ranked (_meta_sql).
+            total = f"greatest({total}, (SELECT n FROM meta_seen))"
         typo_sql, typo_params = "NULL::text[]", []
         if typo_check:
             # CASE runs this subquery only when the exact matches are few.
