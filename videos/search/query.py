@@ -26,6 +26,7 @@ from videos.search.types import DURATIONS, SOURCES, TRANSCRIPT_KINDS, SearchFilt
 _WORD_RE = re.compile(r"[^\W_]+")
 _FILTER_RE = re.compile(r'(?P<key>[A-Za-z]+):(?P<value>"[^"]*"?|\S+)')
 _TOKEN_RE = re.compile(r'-?"[^"]*"?|\S+')
+LAST_YEAR = 9998
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 _DURATION_RE = re.compile(r"^(\d{0,4})-(\d{0,4})$")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})?$")
@@ -152,6 +153,8 @@ def parse_date(value: str, *, end: bool = False) -> date:
     if not match:
         raise QueryError(f"dates are written 2024, 2024-05 or 2024-05-17, not {value!r}")
     year, month, day = int(match[1]), int(match[2] or 0), int(match[3] or 0)
+    if year > LAST_YEAR:  # a range ends the day after its last: 9999-12-31 has none
+        raise QueryError(f"dates go up to {LAST_YEAR}, not {value!r}")
     try:
         if not month:
             return date(year, 12, 31) if end else date(year, 1, 1)
