@@ -188,9 +188,9 @@ class PostgresBackend:
         depends on the query only, never on the page, so every page comes from one ranking.
         Whether anything is close is asked in the same round trip as the exact matches."""
         check = len(query.plain_text()) >= MIN_FUZZY_LENGTH and trigram.available()
-        pairs = self._phrase_pairs(query)
+        phrases = required_phrases(query)
         found = self._matches(
-            query, filters, offset, limit, by_date=by_date, typo_check=check, pairs=pairs
+            query, filters, offset, limit, by_date=by_date, typo_check=check, phrases=phrases
         )
         if found.total >= TYPO_PASS_BELOW or not check:
             return query, found.rows, found.total, found.exact
@@ -211,20 +211,10 @@ class PostgresBackend:
             by_date=by_date,
             fuzzy=True,
             chunk_query=query,
-            pairs=pairs,
+            phrases=phrases,
         )
         query = corrected
         return query, found.rows, found.total, found.exact
-
-    def _phrase_pairs(self, query: ParsedQuery) -> str | None:
-        """The adjacent word pairs every matching chunk must have (a tsquery's text), or None
-        when the query requires no phrase (or its phrases have none: stop words between)."""
-        phrases = required_phrases(query)
-        if not phrases:
-            return None
-        with prepared_cursor() as cursor:
-            cursor.execute("SELECT videos_phrase_pairs(%s)::text", [phrases])
-            return cursor.fetchone()[0]
 
     def _excluded_sql(self, query: ParsedQuery, column: str) -> tuple[str, list[object]]:
         excluded = excluded_tsquery_text(query)
@@ -243,12 +233,12 @@ class PostgresBackend:
         fuzzy: bool = False,
         typo_check: bool = False,
         chunk_query: ParsedQuery | None = None,
-        pairs: str | None = None,
+        phrases: list[str] | None = None,
     ) -> _Matches:
         """One page of ranked videos, the total and, with `typo_check`, the corrections a typo
         pass would use: one statement, one round trip, one row whatever the page holds.
-        Transcript chunks match `chunk_query` when given (`qc`), else the query; with `pairs`
-        (_phrase_pairs), they are found by their word pairs."""
+        Transcript chunks match `chunk_query` when given (`qc`), else the query; with
+        `phrases` (required_phrases), they are found by their word pairs (_chunk_sql)."""
         cap = cap_for(offset, limit)
         params: list[object] = [to_tsquery_text(query)]
         qc = _chunk_query_cte(query, "SELECT q FROM q", filters)
@@ -268,7 +258,7 @@ class PostgresBackend:
         # videos found by their transcript alone that can reach the page (`bar`) are looked up,
         # for their date (the recency boost): once each (OFFSET 0 keeps PostgreSQL from
         # flattening the LATERAL into the two places that read it, which ran it twice).
-        chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap, pairs)
+        chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap, phrases)
         params += chunk_params
         meta, meta_params = self._meta_sql(filters, cap, count_first=fuzzy)
         params += meta_params
@@ -404,15 +394,18 @@ class PostgresBackend:
         excl: str,
         excl_params: list[object],
         cap: int,
-        pairs: str | None = None,
+        phrases: list[str] | None = None,
     ) -> tuple[str, list[object]]:
-        """CTEs `chosen` and `chunk`: the first `cap` matching chunks, tier by tier, or, when a
-        topic or playlist filter leaves at most SELECTIVE_VIDEOS videos, all their chunks read
-        through the video_id index.
+        """CTEs `chosen`, `pairs` and `chunk`: the first `cap` matching chunks, tier by tier,
+        or, when a topic or playlist filter leaves at most SELECTIVE_VIDEOS videos, all their
+        chunks read through the video_id index.
 
-        With `pairs`, a tier's chunks are found by their word pairs' index, and only those are
-        checked against the query (`IS TRUE` keeps the planner from also building the words'
-        bitmap to AND with: that bitmap is what the pairs avoid).
+        With `phrases`, a tier's chunks are found by the phrases' word pairs (`pairs`, computed
+        in the statement: asking for them first was a round trip of its own, ~0.7 ms) in the
+        pairs' index, and only those are checked against the query (`IS TRUE` keeps the
+        planner from also building the words' bitmap to AND with: that bitmap is what the
+        pairs avoid). When the phrases have no pairs (stop words between), the words' branch
+        runs instead: each branch's tiers read `pairs` first, and one of them finds no row.
 
         Without that choice the planner, which cannot estimate a tsquery from a CTE, scanned a
         tier's GIN index and dropped the other topics' matches (62k rows, 170 ms for a
@@ -450,25 +443,37 @@ class PostgresBackend:
             # the video up cost ~1.5 µs a chunk; migration 0014).
             chunk_filter = filters.chunk_where()
         match, match_params = "c.search_vector @@ qc.x", []
-        if pairs:
-            match = "c.pair_vector @@ %s::tsquery AND (c.search_vector @@ qc.x) IS TRUE"
-            match_params = [pairs]
-        elif lexemes := filters.chunk_lexemes():
+        if lexemes := filters.chunk_lexemes():
             # The filters' lexemes, looked up in the same index as the words (migration 0017):
             # only the chunks that pass are read (`talk after:2026-01-01` read 13,608 chunks of
             # a tier to keep 2,989). A superset: chunk_filter decides.
             match += " AND c.filter_vector @@ %s::tsquery"
             match_params = [lexemes]
+        branches = [("", match, match_params)]
+        pairs = ""
+        if phrases:
+            pairs = "pairs AS MATERIALIZED (SELECT videos_phrase_pairs(%s::text[]) AS p), "
+            params.insert(len(filters.params) if filters.selective else 0, phrases)
+            by_pairs = "pairs.p IS NOT NULL AND c.pair_vector @@ pairs.p"
+            by_pairs += " AND (c.search_vector @@ qc.x) IS TRUE"
+            branches = [
+                (", pairs", by_pairs, []),
+                (", pairs", f"pairs.p IS NULL AND {match}", match_params),
+            ]
         filter_params = filters.params if filters.selective else filters.chunk_params
-        rows, tier_params = _tier_by_tier(
-            lambda tier: (
-                f"SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc"
-                f" WHERE c.search_tier = {tier:d}{many} AND {match}{chunk_filter}{excl}"
-            ),
-            [*match_params, *filter_params, *excl_params],
-            cap,
-        )
-        return f"{chosen}chunk AS ({direct}{rows})", params + tier_params
+        unions = []
+        for tables, condition, condition_params in branches:
+            rows, tier_params = _tier_by_tier(
+                lambda tier, tables=tables, condition=condition: (
+                    f"SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc{tables}"
+                    f" WHERE c.search_tier = {tier:d}{many} AND {condition}{chunk_filter}{excl}"
+                ),
+                [*condition_params, *filter_params, *excl_params],
+                cap,
+            )
+            unions.append(f"({rows})")
+            params += tier_params
+        return f"{chosen}{pairs}chunk AS ({direct}{' UNION ALL '.join(unions)})", params
 
     def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool, depth: int):
         """The newest `depth` videos of each of the 5 channels whose names are closest to the
