@@ -88,6 +88,7 @@ def video_search(
         sort=sort,
         cached=from_cache,
         channel_filter=channel_filter(query.filters.channel) if query.filters.channel else None,
+        corrections=raw.corrections,
     )
 
 

@@ -128,6 +128,14 @@ class ChannelFilterSerializer(serializers.Serializer):
     )
 
 
+class CorrectionSerializer(serializers.Serializer):
+    word = serializers.CharField(help_text="a word of the query that no title or channel has")
+    also = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the close title and channel-name words it also matched",
+    )
+
+
 class SearchPageSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="matching videos (a lower bound if not exact)")
     count_is_exact = serializers.BooleanField()
@@ -137,6 +145,9 @@ class SearchPageSerializer(serializers.Serializer):
     previous = serializers.URLField(allow_null=True)
     channel_filter = ChannelFilterSerializer(
         allow_null=True, help_text="which channels a channel filter searched; null without one"
+    )
+    corrections = CorrectionSerializer(
+        many=True, help_text="typo tolerance: the misspelt words and what they also matched"
     )
     results = SearchHitSerializer(many=True)
 
@@ -244,6 +255,7 @@ class SearchApi(APIView):
             "next": _page_url(request, page.page + 1) if page.has_next else None,
             "previous": _page_url(request, page.page - 1) if page.has_previous else None,
             "channel_filter": channel_filter_payload(page.channel_filter),
+            "corrections": [{"word": w, "also": list(also)} for w, also in page.corrections],
             "results": [
                 {
                     "video": video_payload(hit.video, tz=tz),

@@ -153,17 +153,19 @@ class PostgresBackend:
         if filters.impossible:
             return RawPage(hits=(), total=0, total_exact=True, has_next=False)
         tsquery = to_tsquery_text(query)
+        fixes: dict[str, list[str]] = {}
         if not tsquery:
             rows, total, exact = self._filtered(query, filters, offset, limit)
         else:
             by_date = sort == "date"
-            query, rows, total, exact = self._ranked(query, filters, offset, limit, by_date)
+            query, rows, total, exact, fixes = self._ranked(query, filters, offset, limit, by_date)
             if by_date and not exact:
                 rows = self._newest_matching(query, filters, offset, limit)
         moments = self._moments_for(query, [r[0] for r in rows], with_moments) if tsquery else {}
         hits = tuple(RawHit(vid, float(score), tuple(moments.get(vid, ()))) for vid, score in rows)
         has_next = offset + limit < total or (not exact and len(rows) == limit)
-        return RawPage(hits=hits, total=total, total_exact=exact, has_next=has_next)
+        corrections = tuple((word, tuple(terms)) for word, terms in fixes.items())
+        return RawPage(hits, total, exact, has_next, corrections)
 
     def moments(self, query: ParsedQuery, *, video_id: int, limit: int) -> list[Moment]:
         if not to_tsquery_text(query):
@@ -181,28 +183,29 @@ class PostgresBackend:
 
     def _ranked(
         self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int, by_date: bool
-    ) -> tuple[ParsedQuery, list[tuple[int, float]], int, bool]:
+    ) -> tuple[ParsedQuery, list[tuple[int, float]], int, bool, dict[str, list[str]]]:
         """Exact matches; when there are few, again with typo tolerance: misspelt words also
-        match the title and channel-name words closest to them, and channel names are compared
-        with the whole query. The decision
-        depends on the query only, never on the page, so every page comes from one ranking.
-        Whether anything is close is asked in the same round trip as the exact matches."""
+        match the title and channel-name words closest to them (the corrections, returned
+        last), and channel names are compared with the whole query. The decision depends on
+        the query only, never on the page, so every page comes from one ranking. Whether
+        anything is close is asked in the same round trip as the exact matches."""
         check = len(query.plain_text()) >= MIN_FUZZY_LENGTH and trigram.available()
         phrases = required_phrases(query)
         found = self._matches(
             query, filters, offset, limit, by_date=by_date, typo_check=check, phrases=phrases
         )
         if found.total >= TYPO_PASS_BELOW or not check:
-            return query, found.rows, found.total, found.exact
+            return query, found.rows, found.total, found.exact, {}
         if not found.fixes:
             # No title or channel-name word is close: it stands. (Channel names are in that
             # vocabulary, so this also answers "is a channel name close?" for one index read
             # instead of comparing the query with every channel name, ~1 ms.)
-            return query, found.rows, found.total, found.exact
+            return query, found.rows, found.total, found.exact, {}
         # Typo tolerance is for titles and channel names (as on Elasticsearch): transcripts
         # still match the words as typed, so a corrected common word does not turn the second
         # pass into a search of every chunk that says it (~10 ms for "woodworkieg").
-        corrected = with_alternatives(query, found.fixes)
+        fixes = found.fixes
+        corrected = with_alternatives(query, fixes)
         found = self._matches(
             corrected,
             filters,
@@ -213,8 +216,7 @@ class PostgresBackend:
             chunk_query=query,
             phrases=phrases,
         )
-        query = corrected
-        return query, found.rows, found.total, found.exact
+        return corrected, found.rows, found.total, found.exact, fixes
 
     def _excluded_sql(self, query: ParsedQuery, column: str) -> tuple[str, list[object]]:
         excluded = excluded_tsquery_text(query)

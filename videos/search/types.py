@@ -90,9 +90,12 @@ class RawPage:
     total: int
     total_exact: bool
     has_next: bool
+    # Typo tolerance: each misspelt word and the words it also matched ((word, (fix, ...)), ...).
+    corrections: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __reduce__(self):
-        return (RawPage, (self.hits, self.total, self.total_exact, self.has_next))
+        fields = (self.hits, self.total, self.total_exact, self.has_next, self.corrections)
+        return (RawPage, fields)
 
 
 @dataclass
@@ -128,6 +131,8 @@ class SearchPage:
     sort: str
     cached: bool = False
     channel_filter: ChannelFilter | None = None
+    # Misspelt words and the title and channel-name words they also matched (RawPage's).
+    corrections: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def has_previous(self) -> bool:

@@ -74,6 +74,15 @@ def test_the_channels_a_channel_filter_searched_are_in_the_answer(client, indexe
     assert client.get("/api/search/", {"q": "flux"}).json()["channel_filter"] is None
 
 
+def test_the_words_a_misspelt_word_also_matched_are_in_the_answer_and_on_the_page(client, indexed):
+    body = client.get("/api/search/", {"q": "flux capacitr"}).json()
+    assert body["corrections"] == [{"word": "capacitr", "also": ["capacitor"]}]
+    assert [h["video"]["youtube_id"] for h in body["results"]] == ["demo0000001"]
+    assert client.get("/api/search/", {"q": "flux capacitor"}).json()["corrections"] == []
+    html = client.get("/search/", {"q": "flux capacitr"}).content.decode()
+    assert "Also searched for <b>capacitor</b> (for “capacitr”)." in html
+
+
 def test_the_results_page_says_when_a_channel_filter_took_the_closest_names(client, indexed):
     html = client.get("/search/", {"q": "flux", "channel": "doc brwn lab"}).content.decode()
     assert (
@@ -135,7 +144,7 @@ def test_the_endpoint_is_in_the_openapi_schema(client):
     assert {"200", "400"} <= set(operation["responses"])
     page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][page.rsplit("/", 1)[-1]]["properties"]
-    assert {"count", "results", "channel_filter"} <= set(fields)
+    assert {"count", "results", "channel_filter", "corrections"} <= set(fields)
 
 
 QUERY_ALPHABET = st.one_of(

@@ -133,6 +133,17 @@ def test_typo_tolerance_is_for_titles_and_channel_names_not_transcripts():
     assert ids("mandolin", use_cache=False) == ["mandolin001", "saysmando01"]
 
 
+def test_a_page_says_which_words_a_misspelt_word_also_matched():
+    add_video("mandolin001", title="Mandolin tremolo technique")
+    page = video_search(q="mandolni tremolo", use_cache=False)
+    assert [h.video.youtube_id for h in page.hits] == ["mandolin001"]
+    assert page.corrections == (("mandolni", ("mandolin",)),)
+    cached = video_search(q="mandolni tremolo")  # and from the cache, the second time
+    cached = video_search(q="mandolni tremolo")
+    assert cached.cached and cached.corrections == page.corrections
+    assert video_search(q="mandolin tremolo", use_cache=False).corrections == ()
+
+
 def test_a_misspelt_channel_name_finds_its_videos():
     add_video("veritas0001", title="Why the sky is blue", channel="Veritasium")
     add_video("other000001", title="Cat videos", channel="Cat Corner")
