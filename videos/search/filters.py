@@ -26,7 +26,6 @@ from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.search import trigram
 from videos.search.types import SearchFilters
 
-MAX_RESOLVED = 200
 # Duration buckets of filter_vector (u0..u7): the seconds each of u1..u7 starts at. Migration
 # 0017's videos_filter_lexemes() splits at the same seconds (a test holds the two equal).
 DURATION_BUCKETS = (60, 240, 600, 1200, 1800, 3600, 7200)
@@ -183,6 +182,7 @@ def filter_sql(filters: SearchFilters) -> FilterSql:
     start = _day_start(filters.after) if filters.after else None
     end = _day_start(filters.before + timedelta(days=1)) if filters.before else None
     dates = date_lexemes(start, end) if start or end else None
+    # A range's lexemes stand for both its bounds: they go with the first one given.
     if start:
         sql.add("v.published_at >= %s", "c.video_published_at >= %s", [start], dates)
     if end:
