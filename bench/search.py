@@ -8,12 +8,14 @@ Corpus: the YouTube emulator's deterministic generator (youtube_emulator.dataset
 default tubeindex_bench_N) and into an FTS5 file under .data/bench/. The corpus is reused when
 it is already there with the same size; --rebuild reloads it.
 
-Queries: a fixed mix of 200 (--quick: 70), equal shares of rare word, common word, two-word
-phrase, prefix, typo, filtered, and full video search. Every query returns what the search
-page shows: top 20 videos with their 3 best moments and highlighted snippets. Timed through
-the selector (cache off, warm database) and through the HTTP API (gunicorn, one client, then 8
-concurrent clients, each on a kept-alive connection, and one client opening a new connection
-per request; cache version bumped first so every request computes), and against FTS5
+Queries: a fixed mix of 232 (--quick: 80), equal shares of rare word, common word, two-word
+phrase, prefix, typo, filtered (dates, duration, language, channel), grouped (a topic or
+playlist filter: the corpus has topics and playlists of 0.05-20 % of the videos, GROUPS) and
+full video search. Every query returns what the search page shows: top 20 videos with their 3
+best moments and highlighted snippets. Timed through the selector (cache off, warm database)
+and through the HTTP API (gunicorn, one client, then 8 concurrent clients, each on a
+kept-alive connection, and one client opening a new connection per request; cache version
+bumped first so every request computes), and against FTS5
 doing the same job (bm25 over every match, as yt-fts does), with the ratio per kind.
 """
 
@@ -52,7 +54,7 @@ from bench._common import (
     write_json,
 )
 
-KINDS = ("rare", "common", "phrase", "prefix", "typo", "filtered", "video_search")
+KINDS = ("rare", "common", "phrase", "prefix", "typo", "filtered", "grouped", "video_search")
 # One database per corpus size, so a --quick run never replaces the large corpus.
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/tubeindex_bench_{videos}"
 PAGE = 20
@@ -96,6 +98,64 @@ def _chunks_of(index: int) -> tuple[int, str, bool, list[tuple[int, float, float
     ]
     chunks = [(c.position, c.start, c.duration, c.text) for c in chunk_segments(segments)]
     return index, track.language, track.kind == "asr", chunks
+
+
+# The corpus's topics and playlists (kind, name, share of all videos), for the `grouped` kind
+# (a word with a topic or playlist filter): sizes either side of the 1,000 videos a filter's
+# chunks were once read directly for, up to a fifth of all videos.
+GROUPS = (
+    ("topic", "bench topic small", 0.002),
+    ("topic", "bench topic mid", 0.015),
+    ("topic", "bench topic big", 0.2),
+    ("playlist", "bench playlist small", 0.0005),
+    ("playlist", "bench playlist mid", 0.03),
+)
+
+
+def group_members(name: str, share: float, n_videos: int) -> list[int]:
+    """A group's video ids: a fixed sample of every tier alike."""
+    return sorted(random.Random(name).sample(range(1, n_videos + 1), int(n_videos * share)))
+
+
+def ensure_groups(n_videos: int, fts_path: Path) -> float | None:
+    """The GROUPS in PostgreSQL (their rows' triggers copy them onto the chunks, migration 0018)
+    and in the FTS5 file (table grp), unless there already; the seconds PostgreSQL took."""
+    from django.db import connection
+
+    from indexing.models import Topic
+    from playlists.models import Playlist
+
+    lite = sqlite3.connect(fts_path)
+    lite.execute("CREATE TABLE IF NOT EXISTS grp(name TEXT, video_id INTEGER)")
+    lite.execute("CREATE INDEX IF NOT EXISTS grp_name ON grp(name, video_id)")
+    if lite.execute("SELECT count(*) FROM grp").fetchone()[0] == 0:
+        for _kind, name, share in GROUPS:
+            members = group_members(name, share, n_videos)
+            lite.executemany("INSERT INTO grp VALUES (?, ?)", [(name, pk) for pk in members])
+        lite.commit()
+    lite.close()
+    if Topic.objects.filter(name=GROUPS[0][1]).exists():
+        return None
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for number, (kind, name, share) in enumerate(GROUPS):
+            members = group_members(name, share, n_videos)
+            if kind == "topic":
+                topic = Topic.objects.create(name=name, query=name, is_active=False)
+                cursor.execute(
+                    "INSERT INTO indexing_topic_videos (topic_id, video_id)"
+                    " SELECT %s, unnest(%s::bigint[])",
+                    [topic.pk, members],
+                )
+            else:
+                playlist = Playlist.objects.create(youtube_id=f"PLbench{number}", title=name)
+                cursor.execute(
+                    "INSERT INTO playlists_playlistitem (youtube_id, position, playlist_id,"
+                    " video_id) SELECT 'bench' || %s || '-' || n, n - 1, %s, v"
+                    " FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(v, n)",
+                    [number, playlist.pk, members],
+                )
+    return time.perf_counter() - started
 
 
 def load_corpus(n_videos: int, fts_path: Path) -> dict:
@@ -182,6 +242,8 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
                     (rank + 1, v.title, " ".join(v.tags), v.description),
                 )
     raw.commit()
+    # Before the chunks, so their insert trigger copies the groups (as indexing does).
+    ensure_groups(n_videos, fts_path)
     n_chunks = 0
     fts_seconds = 0.0
     order = [v.index for v in videos]
@@ -402,6 +464,11 @@ def make_queries(per_kind: int, seed: int = 7) -> list[tuple[str, str, dict]]:
         )
         queries.append(("filtered", rng.choice(common + mid), filters))
         queries.append(("video_search", " ".join(rng.sample(mid, 2)), {}))
+    # Drawn last, from their own generator, so the other kinds' queries stay what they were.
+    grouped = random.Random(seed + 1)
+    for _i in range(per_kind):
+        kind, name, _share = grouped.choice(GROUPS)
+        queries.append(("grouped", grouped.choice(common + mid), {kind: name}))
     return queries
 
 
@@ -450,6 +517,9 @@ def fts_call(lite: sqlite3.Connection, kind: str, q: str, filters: dict) -> int:
         where, params = " AND v.language = ? AND v.duration >= 1200", ["en"]
     elif "before" in filters:
         where, params = " AND v.published < ?", [datetime(2024, 7, 1, tzinfo=UTC).timestamp()]
+    elif "topic" in filters or "playlist" in filters:
+        where = " AND v.id IN (SELECT video_id FROM grp WHERE name = ?)"
+        params = [filters.get("topic") or filters["playlist"]]
     videos = lite.execute(
         "SELECT v.id FROM video_fts f JOIN video v ON v.id = f.rowid WHERE video_fts MATCH ?"
         f"{where} ORDER BY bm25(video_fts, 10.0, 5.0, 2.0) LIMIT ?",
@@ -599,7 +669,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     n_videos = args.videos or (2_000 if args.quick else 100_000)
-    per_kind = 10 if args.quick else 29  # 7 kinds: 70 or 203 queries
+    per_kind = 10 if args.quick else 29  # 8 kinds: 80 or 232 queries
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB).format(videos=n_videos)
     _ensure_database(database_url)
     setup_django(database_url)
@@ -614,6 +684,13 @@ def main() -> None:
         build["reused"] = False
     else:
         build["reused"] = True
+        groups_seconds = ensure_groups(n_videos, fts_path)
+        if groups_seconds is not None:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE videos_transcriptchunk")
+            build["groups_added_seconds"] = round(groups_seconds, 1)
     build.update(sizes(fts_path))
     build.update(database_settings())
     print(json.dumps(build))

@@ -121,6 +121,22 @@ class Video(models.Model):
     search_tier = models.PositiveSmallIntegerField(
         choices=SearchTier.choices, default=SearchTier.COLD, db_default=SearchTier.COLD
     )
+    # The ids of the topics and playlists the video is in, in order: written by triggers on any
+    # change to a topic's videos or a playlist's items (migration 0018); never set them
+    # yourself. As lexemes (tp12, pl34) in group_vector, indexed along the words in each tier's
+    # GIN index, so a topic or playlist filter gets only its own videos from the index.
+    topic_ids = ArrayField(models.BigIntegerField(), default=list, db_default=[], editable=False)
+    playlist_ids = ArrayField(models.BigIntegerField(), default=list, db_default=[], editable=False)
+    group_vector = models.GeneratedField(
+        expression=models.Func(
+            models.F("topic_ids"),
+            models.F("playlist_ids"),
+            function="videos_group_lexemes",
+            output_field=SearchVectorField(),
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = WithoutSearchVectorManager()
 
@@ -136,11 +152,14 @@ class Video(models.Model):
                 models.F("id").desc(),
                 name="video_channel_newest_idx",
             ),
+            # A topic's or playlist's videos, for a filter without words (newest first, counted):
+            # the videos' tier indexes hold them too, but only along the words.
+            GinIndex(fields=["topic_ids", "playlist_ids"], name="video_groups_gin"),
             # Per tier, as for chunks: a title word that 20,000 videos have found its first 1,000
             # in a bitmap of the first tiers instead of all 20,000 (~2.5 ms, BENCHMARKS.md).
             *(
                 GinIndex(
-                    fields=["search_vector"],
+                    fields=["search_vector", "group_vector"],
                     condition=models.Q(search_tier=tier.value),
                     name=f"video_search_{tier.label.lower()}_gin",
                 )
@@ -209,6 +228,8 @@ CHUNK_FILTER_COPIES = (
     "transcript_language",
     "transcript_is_generated",
     "video_channel_id",
+    "video_topic_ids",
+    "video_playlist_ids",
 )
 
 
@@ -253,10 +274,18 @@ class TranscriptChunk(models.Model):
     transcript_language = models.CharField(max_length=16, editable=False, db_default="")
     transcript_is_generated = models.BooleanField(null=True, editable=False)
     video_channel_id = models.BigIntegerField(null=True, editable=False)  # (migration 0017)
+    # The video's topic_ids and playlist_ids (migration 0018), copied as the others are.
+    video_topic_ids = ArrayField(
+        models.BigIntegerField(), default=list, db_default=[], editable=False
+    )
+    video_playlist_ids = ArrayField(
+        models.BigIntegerField(), default=list, db_default=[], editable=False
+    )
     # The copies as lexemes (published decade, year and month, duration bucket, languages,
-    # manual/auto, source, channel), indexed along the words in each tier's GIN index: a
-    # filtered search gets only the chunks that pass from the index, instead of reading every
-    # chunk that says the words to check it (videos.search.filters, migration 0017).
+    # manual/auto, source, channel, topics, playlists), indexed along the words in each tier's
+    # GIN index: a filtered search gets only the chunks that pass from the index, instead of
+    # reading every chunk that says the words to check it (videos.search.filters, migrations
+    # 0017 and 0018).
     filter_vector = models.GeneratedField(
         expression=models.Func(
             *(models.F(name) for name in CHUNK_FILTER_COPIES),

@@ -120,7 +120,9 @@ def _from_row(model, names, converters, values):
     return model.from_db("default", names, values)
 
 
-_VIDEO_NAMES, _VIDEO_SQL, _VIDEO_CONVERT = _columns(Video, "v", skip=("search_vector",))
+_VIDEO_NAMES, _VIDEO_SQL, _VIDEO_CONVERT = _columns(
+    Video, "v", skip=("search_vector", "group_vector")
+)
 _CHANNEL_NAMES, _CHANNEL_SQL, _CHANNEL_CONVERT = _columns(Channel, "c")
 _TRANSCRIPT_NAMES, _TRANSCRIPT_SQL, _TRANSCRIPT_CONVERT = _columns(Transcript, "t")
 # Column and table names from our models; the ids are a parameter.

@@ -4,11 +4,12 @@ Names people type (channel, topic, playlist) are looked up once here: an exact i
 then a name containing the text, then (with pg_trgm) the closest channel name, so a misspelt
 `channel:veritasiun` still finds the channel.
 
-Every filter but topic and playlist is also written over a transcript chunk's copies of its
-video's attributes (alias c, migration 0014) and as lexemes of the chunk's filter_vector
-(migration 0017), which each tier's text index holds along the words: the index then returns
-only the chunks that pass. The lexemes are coarser than the filters (months, duration buckets,
-a language's first subtag), so they select a superset and the clauses over c decide.
+Every filter is also written over a transcript chunk's copies of its video's attributes
+(alias c, migrations 0014 and 0018) and as lexemes of the chunk's filter_vector (migrations 0017
+and 0018), which each tier's text index holds along the words: the index then returns only the
+chunks that pass. The lexemes are coarser than the filters (months, duration buckets, a
+language's first subtag), so they select a superset and the clauses over c decide. Topics and
+playlists are lexemes of the video's group_vector too, in the videos' tier indexes.
 """
 
 # ruff: noqa: S608 -- interpolated SQL is table names and constants only; user input is
@@ -36,18 +37,18 @@ LEXEME_YEARS = (1900, 2200)
 @dataclass
 class FilterSql:
     """WHERE fragments over alias v, ANDed; `impossible` when a name matched nothing. The
-    filters but channel, topic and playlist also over alias c (a transcript chunk's copies of
-    its video's and transcript's attributes, migration 0014), as `chunk_clauses`."""
+    same filters over alias c (a transcript chunk's copies of its video's and transcript's
+    attributes, migrations 0014, 0017 and 0018), as `chunk_clauses`."""
 
     clauses: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
     chunk_clauses: list[str] = field(default_factory=list)
     chunk_params: list[object] = field(default_factory=list)
     impossible: bool = False
-    # A topic or playlist: few videos, so reading their chunks beats the text index.
-    selective: bool = False
     # Over the chunk's filter_vector: tsquery text per filter, each a group of alternatives.
     lexemes: list[str] = field(default_factory=list)
+    # The same over the video's group_vector (topics and playlists only, migration 0018).
+    group_lexemes: list[str] = field(default_factory=list)
 
     def where(self, prefix: str = " AND ") -> str:
         return "".join(f"{prefix}{c}" for c in self.clauses)
@@ -56,21 +57,39 @@ class FilterSql:
         return "".join(f"{prefix}{c}" for c in self.chunk_clauses)
 
     def add(
-        self, video: str, chunk: str, params: list[object], lexemes: list[str] | None = None
+        self,
+        video: str,
+        chunk: str,
+        params: list[object],
+        lexemes: list[str] | None = None,
+        *,
+        group: bool = False,
     ) -> None:
         """One filter, over the video (v) and over a chunk (c), with the same parameters, and
         the filter_vector lexemes of which a passing chunk has at least one (None or none: no
-        lexeme to look for)."""
+        lexeme to look for); with `group` (a topic or playlist), also those of the video's
+        group_vector."""
         self.clauses.append(video)
         self.params.extend(params)
         self.chunk_clauses.append(chunk)
         self.chunk_params.extend(params)
         if lexemes:
-            self.lexemes.append(" | ".join(map(_tsquery_lexeme, lexemes)))
+            alternatives = " | ".join(map(_tsquery_lexeme, lexemes))
+            self.lexemes.append(alternatives)
+            if group:
+                self.group_lexemes.append(alternatives)
 
     def chunk_lexemes(self) -> str | None:
         """A tsquery's text over filter_vector that every passing chunk matches, or None."""
-        return " & ".join(f"( {group} )" for group in self.lexemes) or None
+        return _all_of(self.lexemes)
+
+    def video_lexemes(self) -> str | None:
+        """A tsquery's text over group_vector that every passing video matches, or None."""
+        return _all_of(self.group_lexemes)
+
+
+def _all_of(groups: list[str]) -> str | None:
+    return " & ".join(f"( {group} )" for group in groups) or None
 
 
 def _tsquery_lexeme(lexeme: str) -> str:
@@ -202,27 +221,27 @@ def filter_sql(filters: SearchFilters) -> FilterSql:
 
 
 def _names(sql: FilterSql, filters: SearchFilters) -> None:
-    from indexing.models import Topic
-    from playlists.models import PlaylistItem
-
-    sql.selective = bool(filters.topic or filters.playlist)
     if filters.channel:
         ids = resolve_channel_ids(filters.channel)
         sql.impossible |= not ids
         lexemes = [f"ch{pk:d}" for pk in ids]
         sql.add("v.channel_id = ANY(%s)", "c.video_channel_id = ANY(%s)", [ids], lexemes)
-    if filters.topic:
-        ids = resolve_topic_ids(filters.topic)
+    # A video's and its chunks' copies of its topics and playlists (migration 0018).
+    for value, resolve, column, prefix in (
+        (filters.topic, resolve_topic_ids, "topic_ids", "tp"),
+        (filters.playlist, resolve_playlist_ids, "playlist_ids", "pl"),
+    ):
+        if not value:
+            continue
+        ids = resolve(value)
         sql.impossible |= not ids
-        through = Topic.videos.through._meta.db_table
-        sql.clauses.append(f"v.id IN (SELECT video_id FROM {through} WHERE topic_id = ANY(%s))")
-        sql.params.append(ids)
-    if filters.playlist:
-        ids = resolve_playlist_ids(filters.playlist)
-        sql.impossible |= not ids
-        items = PlaylistItem._meta.db_table
-        sql.clauses.append(f"v.id IN (SELECT video_id FROM {items} WHERE playlist_id = ANY(%s))")
-        sql.params.append(ids)
+        sql.add(
+            f"v.{column} && %s::bigint[]",
+            f"c.video_{column} && %s::bigint[]",
+            [ids],
+            [f"{prefix}{pk:d}" for pk in ids],
+            group=True,
+        )
 
 
 def _language(sql: FilterSql, language: str) -> None:

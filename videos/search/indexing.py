@@ -3,7 +3,6 @@ one chunk document per transcript chunk, each carrying the video's filter fields
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -20,9 +19,7 @@ def _transcript_kind(video: Video) -> str:
     return "auto" if transcript.is_generated else "manual"
 
 
-def video_filter_fields(
-    video: Video, topic_ids: list[int], playlist_ids: list[int]
-) -> dict[str, Any]:
+def video_filter_fields(video: Video) -> dict[str, Any]:
     return {
         "channel_id": video.channel_id,
         "published_at": video.published_at.isoformat() if video.published_at else None,
@@ -30,12 +27,13 @@ def video_filter_fields(
         "language": (video.language or getattr(video, "_transcript_language", "")).lower(),
         "source": video.source,
         "transcript_kind": _transcript_kind(video),
-        "topic_ids": topic_ids,
-        "playlist_ids": playlist_ids,
+        # Kept by triggers from the topics' and playlists' tables (migration 0018).
+        "topic_ids": list(video.topic_ids),
+        "playlist_ids": list(video.playlist_ids),
     }
 
 
-def video_document(video: Video, topic_ids: list[int], playlist_ids: list[int]) -> dict:
+def video_document(video: Video) -> dict:
     return {
         "youtube_id": video.youtube_id,
         "title": video.title,
@@ -43,25 +41,8 @@ def video_document(video: Video, topic_ids: list[int], playlist_ids: list[int]) 
         "description": video.description,
         "channel_title": video.channel.title if video.channel else "",
         "view_count": video.view_count,
-        **video_filter_fields(video, topic_ids, playlist_ids),
+        **video_filter_fields(video),
     }
-
-
-def _memberships(video_ids: Sequence[int]) -> tuple[dict, dict]:
-    from indexing.models import Topic
-    from playlists.models import PlaylistItem
-
-    topics: dict[int, list[int]] = defaultdict(list)
-    for topic_id, video_id in Topic.videos.through.objects.filter(
-        video_id__in=video_ids
-    ).values_list("topic_id", "video_id"):
-        topics[video_id].append(topic_id)
-    playlists: dict[int, list[int]] = defaultdict(list)
-    for playlist_id, video_id in PlaylistItem.objects.filter(video_id__in=video_ids).values_list(
-        "playlist_id", "video_id"
-    ):
-        playlists[video_id].append(playlist_id)
-    return topics, playlists
 
 
 def document_actions(
@@ -71,14 +52,13 @@ def document_actions(
     ids = list(video_ids)
     for at in range(0, len(ids), BATCH):
         batch = ids[at : at + BATCH]
-        topics, playlists = _memberships(batch)
         rows = Video.objects.select_related("channel", "transcript").filter(pk__in=batch)
         shared: dict[int, dict[str, Any]] = {}
         for video in rows:
             transcript = getattr(video, "transcript", None)
             video._transcript_language = transcript.language if transcript else ""
-            doc = video_document(video, topics[video.pk], playlists[video.pk])
-            shared[video.pk] = video_filter_fields(video, topics[video.pk], playlists[video.pk])
+            doc = video_document(video)
+            shared[video.pk] = video_filter_fields(video)
             shared[video.pk]["youtube_id"] = video.youtube_id
             if videos:
                 yield {"_op_type": "index", "_index": VIDEO_INDEX, "_id": str(video.pk), **doc}

@@ -42,7 +42,6 @@ from videos.search.query import (
 from videos.search.types import Moment, RawHit, RawPage, moment_url
 
 CAP = 1000
-SELECTIVE_VIDEOS = 1000  # a filter leaving this many videos or fewer reads their chunks directly
 MAX_CAP = 50_000
 META_SHARE_WHEN_CAPPED = 4  # see meta_cap_when_capped()
 MAX_PREFIX_LEXEMES = 20  # a prefix standing for more stays a prefix (_chunk_query_cte)
@@ -361,15 +360,25 @@ class PostgresBackend:
         `niural`). Not for every query: the count cost the others ~3 % (docs/BENCHMARKS.md,
         sixth pass)."""
 
+        # A topic's or playlist's lexemes, looked up in the same index as the words (migration
+        # 0018): a common word with a topic of 20,000 videos walked all of them in every tier.
+        groups, group_params = "", []
+        if lexemes := filters.video_lexemes():
+            groups, group_params = " AND v.group_vector @@ %s::tsquery", [lexemes]
+        tier_params = [*group_params, *filters.params]
+
         def where(tier: SearchTier) -> str:
-            return f" WHERE v.search_tier = {tier:d} AND v.search_vector @@ q.q{filters.where()}"
+            return (
+                f" WHERE v.search_tier = {tier:d} AND v.search_vector @@ q.q{groups}"
+                f"{filters.where()}"
+            )
 
         rows, params = _tier_by_tier(
             lambda tier: (
                 f"SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub"
                 f" FROM {VIDEO_TABLE} v, q, qw{where(tier)}"
             ),
-            filters.params,
+            tier_params,
             cap,
             limit=("(SELECT n FROM meta_cap)", []),
         )
@@ -377,7 +386,7 @@ class PostgresBackend:
         seen = ""
         if count_first:
             found, found_params = _tier_by_tier(
-                lambda tier: f"SELECT 1 FROM {VIDEO_TABLE} v, q{where(tier)}", filters.params, cap
+                lambda tier: f"SELECT 1 FROM {VIDEO_TABLE} v, q{where(tier)}", tier_params, cap
             )
             seen = f"meta_seen AS MATERIALIZED (SELECT count(*) AS n FROM ({found}) found), "
             capped += " OR (SELECT n FROM meta_seen) >= %s"
@@ -398,9 +407,7 @@ class PostgresBackend:
         cap: int,
         phrases: list[str] | None = None,
     ) -> tuple[str, list[object]]:
-        """CTEs `chosen`, `pairs` and `chunk`: the first `cap` matching chunks, tier by tier,
-        or, when a topic or playlist filter leaves at most SELECTIVE_VIDEOS videos, all their
-        chunks read through the video_id index.
+        """CTEs `pairs` and `chunk`: the first `cap` matching chunks, tier by tier.
 
         With `phrases`, a tier's chunks are found by the phrases' word pairs (`pairs`, computed
         in the statement: asking for them first was a round trip of its own, ~0.7 ms) in the
@@ -409,41 +416,14 @@ class PostgresBackend:
         pairs avoid). When the phrases have no pairs (stop words between), the words' branch
         runs instead: each branch's tiers read `pairs` first, and one of them finds no row.
 
-        Without that choice the planner, which cannot estimate a tsquery from a CTE, scanned a
-        tier's GIN index and dropped the other topics' matches (62k rows, 170 ms for a
-        channel of 225 videos, when channels went this way too; they are lexemes in the
-        tiers' indexes now). Each branch carries a one-time filter, so only one runs.
-
         Otherwise the filters' lexemes (FilterSql.chunk_lexemes) are looked up in each tier's
-        index along the words, so only the chunks that pass are read."""
-        where = filters.where()
+        index along the words, so only the chunks that pass are read. (A topic or playlist
+        with at most 1,000 videos had its chunks read through the video_id index instead,
+        before they were lexemes too: docs/BENCHMARKS.md, seventh pass.)"""
         params: list[object] = []
-        chosen, direct, many = "", "", ""
-        if filters.selective:
-            chosen = (
-                f"chosen AS MATERIALIZED (SELECT v.id FROM {VIDEO_TABLE} v WHERE TRUE{where}"
-                f" LIMIT {SELECTIVE_VIDEOS + 1}), "
-            )
-            params += filters.params
-            few = f"(SELECT count(*) FROM chosen) <= {SELECTIVE_VIDEOS}"
-            # No search_tier predicate, so no partial GIN index can be used: video_id it is.
-            direct = (
-                f"(SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc WHERE {few}"
-                f" AND c.video_id IN (SELECT id FROM chosen) AND c.search_vector @@ qc.x{excl}"
-                " LIMIT %s) UNION ALL "
-            )
-            params += [*excl_params, cap]
-            many = f" AND NOT {few}"
-        chunk_filter = ""
-        if filters.selective:
-            chunk_filter = (
-                f" AND c.video_id IN (SELECT v.id FROM {VIDEO_TABLE} v WHERE TRUE{where})"
-            )
-        elif filters.clauses:
-            # Broad filters (dates, duration, language, transcript): checked on each chunk the
-            # text index finds, on the chunk's own copies of its video's attributes (looking
-            # the video up cost ~1.5 µs a chunk; migration 0014).
-            chunk_filter = filters.chunk_where()
+        # The filters, checked on each chunk the text index finds, on the chunk's own copies of
+        # its video's attributes (looking the video up cost ~1.5 µs a chunk; migration 0014).
+        chunk_filter = filters.chunk_where()
         match, match_params = "c.search_vector @@ qc.x", []
         if lexemes := filters.chunk_lexemes():
             # The filters' lexemes, looked up in the same index as the words (migration 0017):
@@ -455,27 +435,26 @@ class PostgresBackend:
         pairs = ""
         if phrases:
             pairs = "pairs AS MATERIALIZED (SELECT videos_phrase_pairs(%s::text[]) AS p), "
-            params.insert(len(filters.params) if filters.selective else 0, phrases)
+            params.append(phrases)
             by_pairs = "pairs.p IS NOT NULL AND c.pair_vector @@ pairs.p"
             by_pairs += " AND (c.search_vector @@ qc.x) IS TRUE"
             branches = [
                 (", pairs", by_pairs, []),
                 (", pairs", f"pairs.p IS NULL AND {match}", match_params),
             ]
-        filter_params = filters.params if filters.selective else filters.chunk_params
         unions = []
         for tables, condition, condition_params in branches:
             rows, tier_params = _tier_by_tier(
                 lambda tier, tables=tables, condition=condition: (
                     f"SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc{tables}"
-                    f" WHERE c.search_tier = {tier:d}{many} AND {condition}{chunk_filter}{excl}"
+                    f" WHERE c.search_tier = {tier:d} AND {condition}{chunk_filter}{excl}"
                 ),
-                [*condition_params, *filter_params, *excl_params],
+                [*condition_params, *filters.chunk_params, *excl_params],
                 cap,
             )
             unions.append(f"({rows})")
             params += tier_params
-        return f"{chosen}{pairs}chunk AS ({direct}{' UNION ALL '.join(unions)})", params
+        return f"{pairs}chunk AS ({' UNION ALL '.join(unions)})", params
 
     def _fuzzy_sql(self, query: ParsedQuery, filters: FilterSql, *, enabled: bool, depth: int):
         """The newest `depth` videos of each of the 5 channels whose names are closest to the

@@ -275,18 +275,10 @@ def test_channel_filter_by_name_or_youtube_id():
     assert ids("bread", filters=SearchFilters(channel="100%")) == ["percent0001"]
 
 
-@pytest.mark.parametrize(
-    ("by", "selective_videos"),
-    [("channel", 1000), ("topic", 1000), ("topic", 1)],
-    ids=["channel-lexemes", "topic-read-chosen-videos", "topic-tiers"],
-)
-def test_name_filters_find_what_is_said_through_every_path_with_equal_results(
-    monkeypatch, by, selective_videos
-):
-    """A channel is looked up in the tiers' indexes by its lexeme (migration 0017); a topic with
-    few videos has its chunks read through the video_id index, with more than
-    SELECTIVE_VIDEOS through the tiers' indexes: same answers every way."""
-    monkeypatch.setattr(postgres, "SELECTIVE_VIDEOS", selective_videos)
+@pytest.mark.parametrize("by", ["channel", "topic", "playlist"])
+def test_name_filters_find_what_is_said_with_equal_results(by):
+    """A channel, topic or playlist is looked up in the tiers' indexes by its lexemes
+    (migrations 0017 and 0018), the videos' and the chunks': same answers every way."""
     said = [(12.0, "fresh bread from the oven"), (40.0, "crumb and crust")]
     top = add_video("bakertop001", title="Morning", channel="Baker Street", said=said)
     cold = add_video("bakercold01", title="Evening", channel="Baker Street", said=said[:1])
@@ -300,6 +292,13 @@ def test_name_filters_find_what_is_said_through_every_path_with_equal_results(
         topic = Topic.objects.create(name="Baking", query="baking")
         topic.videos.add(top, cold, title, none)
         baker = SearchFilters(topic="baking")
+    elif by == "playlist":
+        playlist = Playlist.objects.create(youtube_id="PLbaking", title="Baking")
+        PlaylistItem.objects.bulk_create(
+            PlaylistItem(playlist=playlist, video_id=pk, youtube_id=f"bake{n}", position=n)
+            for n, pk in enumerate((top, cold, title, none))
+        )
+        baker = SearchFilters(playlist="baking")
     page = video_search(q="bread", filters=baker, use_cache=False)
     # The two transcript-only videos tie (same moment); the newer id wins the tie.
     assert [h.video.youtube_id for h in page.hits] == ["bakertitle1", "bakercold01", "bakertop001"]
@@ -402,6 +401,12 @@ def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_b
     b = _said_only(
         "saidb000001", published=late, duration=3600, language="fr-CA", channel="Far Coast"
     )
+    # After the chunks (the service's): the topic's and playlist's triggers copy them over;
+    # before a plain insert of them: the chunk's insert trigger does.
+    topic = Topic.objects.create(name="Lighthouses", query="lighthouses")
+    topic.videos.add(b)
+    playlist = Playlist.objects.create(youtube_id="PLcoast", title="Coast watch")
+    PlaylistItem.objects.create(playlist=playlist, video_id=b, youtube_id="coast1", position=0)
     if written_by == "a plain insert":
         for pk in (a, b):
             _reinsert_chunks_raw(pk)
@@ -409,8 +414,24 @@ def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_b
         *CHUNK_FILTER_COPIES, "filter_vector"
     )
     channel = Video.objects.get(pk=b).channel_id
-    lexemes = f"'ch{channel}' 'd202' 'lfr' 'm202506' 'splaylist' 'tmanual' 'u6' 'y2025'"
-    assert list(copies) == [(late, 3600, "playlist", "fr-ca", "fr-ca", False, channel, lexemes)]
+    lexemes = (
+        f"'ch{channel}' 'd202' 'lfr' 'm202506' 'pl{playlist.pk}' 'splaylist' 'tmanual'"
+        f" 'tp{topic.pk}' 'u6' 'y2025'"
+    )
+    assert list(copies) == [
+        (
+            late,
+            3600,
+            "playlist",
+            "fr-ca",
+            "fr-ca",
+            False,
+            channel,
+            [topic.pk],
+            [playlist.pk],
+            lexemes,
+        )
+    ]
     for q, expected in (
         ("keeper after:2025-01-01", ["saidb000001"]),
         ("keeper before:2024-12-31", ["saida000001"]),
@@ -423,6 +444,8 @@ def test_broad_filters_apply_to_what_is_said_through_the_chunks_copies(written_b
         ("keeper transcript:none", []),
         ("keeper source:topic", ["saida000001"]),
         ("keeper channel:UCFarCoast", ["saidb000001"]),
+        ("keeper topic:lighthouses", ["saidb000001"]),
+        ('keeper playlist:"coast watch"', ["saidb000001"]),
         ("keeper after:2024-01-10 before:2024-01-10", ["saida000001"]),
         ("keeper after:2024-01-11 before:2025-05-31", []),
     ):
@@ -450,6 +473,64 @@ def test_the_chunks_copies_follow_their_video_and_transcript():
     assert ids("keeper channel:UCmovedhere", use_cache=False) == ["follow00001"]
 
 
+def _groups_of(pk: int) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The video's topics and playlists, and each of its chunks' copies of them: one value if
+    all agree."""
+    video = Video.objects.filter(pk=pk).values_list("topic_ids", "playlist_ids")
+    rows = TranscriptChunk.objects.filter(video_id=pk).values_list(
+        "video_topic_ids", "video_playlist_ids"
+    )
+    return {(tuple(topics), tuple(playlists)) for topics, playlists in [*video, *rows]}
+
+
+def test_the_chunks_topics_and_playlists_follow_every_change_of_them():
+    """Migration 0018's triggers: whichever statement adds, moves or removes a topic's video or
+    a playlist's item (the ORM's add/remove, a bulk upsert as listing a playlist does, a
+    cascade), the video's topics and playlists, its chunks' copies and so the topic and
+    playlist filters follow."""
+    said = [(0.0, "the lighthouse keeper"), (40.0, "the keeper again"), *filler(80.0, 3)]
+    pk = add_video("groups00001", said=said)
+    other = add_video("groups00002", said=said[:1])
+    assert len(_groups_of(pk)) == 1
+    chess = Topic.objects.create(name="Chess", query="chess")
+    go = Topic.objects.create(name="Go", query="go")
+    chess.videos.add(pk, other)
+    go.videos.add(pk)
+    assert _groups_of(pk) == {(tuple(sorted((chess.pk, go.pk))), ())}
+    assert ids("keeper topic:go", use_cache=False) == ["groups00001"]
+    chess.videos.remove(pk)
+    assert _groups_of(pk) == {((go.pk,), ())}
+    assert ids("keeper topic:chess", use_cache=False) == ["groups00002"]
+    go.delete()  # its rows of the videos' table go by cascade
+    assert _groups_of(pk) == {((), ())}
+    assert ids("keeper topic:go", use_cache=False) == []
+
+    first = Playlist.objects.create(youtube_id="PLfirst", title="First")
+    second = Playlist.objects.create(youtube_id="PLsecond", title="Second")
+
+    def upsert(playlist: Playlist) -> None:
+        """As indexing.services stores a page of a playlist: an upsert by item id."""
+        PlaylistItem.objects.bulk_create(
+            [PlaylistItem(playlist=playlist, video_id=pk, youtube_id="item-1", position=0)],
+            update_conflicts=True,
+            unique_fields=["youtube_id"],
+            update_fields=["playlist", "video", "position"],
+        )
+
+    upsert(first)
+    assert _groups_of(pk) == {((), (first.pk,))}
+    upsert(second)  # the same item, moved: the update's old and new rows
+    assert _groups_of(pk) == {((), (second.pk,))}
+    assert ids("keeper playlist:PLfirst", use_cache=False) == []
+    assert ids("keeper playlist:PLsecond", use_cache=False) == ["groups00001"]
+    PlaylistItem.objects.create(playlist=first, video_id=pk, youtube_id="item-2", position=1)
+    assert _groups_of(pk) == {((), tuple(sorted((first.pk, second.pk))))}
+    second.delete()
+    assert _groups_of(pk) == {((), (first.pk,))}
+    assert ids("keeper playlist:PLfirst", use_cache=False) == ["groups00001"]
+    assert _groups_of(other) == {((chess.pk,), ())}
+
+
 def test_explicit_filters_override_the_same_inline_filter():
     add_video("short000001", title="Knots", duration=90)
     add_video("long0000001", title="Knots", duration=3600)
@@ -459,8 +540,15 @@ def test_explicit_filters_override_the_same_inline_filter():
 def test_filters_alone_list_matching_videos_newest_first():
     add_video("chanA000001", channel="Baker Street", published=datetime(2024, 1, 1, tzinfo=UTC))
     add_video("chanA000002", channel="Baker Street", published=datetime(2025, 1, 1, tzinfo=UTC))
-    add_video("chanB000001", channel="Other Place")
+    other = add_video("chanB000001", channel="Other Place")
     assert ids("channel:baker") == ["chanA000002", "chanA000001"]
+    topic = Topic.objects.create(name="Places", query="places")
+    topic.videos.add(other)
+    playlist = Playlist.objects.create(youtube_id="PLplaces", title="Places")
+    PlaylistItem.objects.create(playlist=playlist, video_id=other, youtube_id="p1", position=0)
+    assert ids("topic:places") == ["chanB000001"]
+    page = video_search(q="", filters=SearchFilters(playlist="PLplaces"), use_cache=False)
+    assert [h.video.youtube_id for h in page.hits] == ["chanB000001"] and page.total == 1
 
 
 def test_pages_of_a_query_come_from_one_ranking_even_near_the_typo_threshold():
