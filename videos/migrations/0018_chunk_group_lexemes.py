@@ -9,8 +9,8 @@ checked it against the topic's videos: a common word with a topic of a fifth of 
 - its `group_vector` holds them as lexemes (tp12, pl34), in each tier's GIN index along its
   words;
 - each chunk copies them (`video_topic_ids`, `video_playlist_ids`: from its video on insert,
-  and on every change of the video's, as the other copies of migrations 0014 and 0017), and its
-  filter_vector holds them as lexemes too.
+  and on every change of the video's, by the triggers of migrations 0014 and 0017, which copy
+  the others), and its filter_vector holds them as lexemes too.
 So both indexes hand over only the topic's matches (docs/BENCHMARKS.md, seventh pass).
 
 Rewrites every chunk and video row (the generated columns) and rebuilds the tiers' word
@@ -66,6 +66,26 @@ FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION videos_video_chunk_filters();
 """
 
 
+def _chunk_from_video(copies: tuple[tuple[str, str], ...]) -> str:
+    """The function of the insert trigger that gives a chunk its video's and transcript's
+    copies (migration 0014's trigger, which runs unless the writer gave them)."""
+    values = {column: f"v.{column}" for _chunk, column in copies} | {
+        "language": "lower(v.language)"
+    }
+    columns = ", ".join(values[column] for _chunk, column in copies)
+    into = ", ".join(f"NEW.{chunk}" for chunk, _column in copies)
+    return f"""
+CREATE OR REPLACE FUNCTION videos_chunk_filters() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT {columns} INTO {into} FROM {VIDEOS} v WHERE v.id = NEW.video_id;
+  SELECT lower(t.language), t.is_generated INTO NEW.transcript_language,
+         NEW.transcript_is_generated
+    FROM videos_transcript t WHERE t.id = NEW.transcript_id;
+  RETURN NEW;
+END $$;
+"""
+
+
 # A video's topics and playlists now, ids in order (over the video id v.id).
 _GROUPS_OF = f"""
   ARRAY(SELECT t.topic_id FROM {TOPIC_VIDEOS} t WHERE t.video_id = v.id ORDER BY 1) AS topics,
@@ -92,16 +112,6 @@ CREATE FUNCTION videos_groups_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS
     FROM (SELECT v.id, {_GROUPS_OF} FROM (SELECT DISTINCT id FROM unnest(ids) AS u(id)) v) g
    WHERE v.id = g.id AND (v.topic_ids <> g.topics OR v.playlist_ids <> g.playlists)
 $$;
-
--- A chunk inserted gets its video's (no write path knows them).
-CREATE FUNCTION videos_chunk_groups() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  SELECT v.topic_ids, v.playlist_ids INTO NEW.video_topic_ids, NEW.video_playlist_ids
-    FROM {VIDEOS} v WHERE v.id = NEW.video_id;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER videos_chunk_groups BEFORE INSERT ON {CHUNKS}
-FOR EACH ROW EXECUTE FUNCTION videos_chunk_groups();
 """
     + "".join(
         f"""
@@ -121,6 +131,8 @@ FOR EACH STATEMENT EXECUTE FUNCTION videos_groups_{name}();
         for table in GROUP_TABLES
         for name, event, referencing, _rows in _STATEMENT_TRIGGERS
     )
+    # A chunk inserted gets its video's in the lookup of its other copies.
+    + _chunk_from_video(_COPIES_0017 + _GROUP_COPIES)
     + _video_to_chunks(_COPIES_0017 + _GROUP_COPIES)
     + f"""
 SELECT videos_groups_refresh(
@@ -138,11 +150,10 @@ DROP_GROUPS = (
         f"DROP FUNCTION IF EXISTS videos_groups_{name}();\n"
         for name, _event, _referencing, _rows in _STATEMENT_TRIGGERS
     )
-    + f"""
-DROP TRIGGER IF EXISTS videos_chunk_groups ON {CHUNKS};
-DROP FUNCTION IF EXISTS videos_chunk_groups();
+    + """
 DROP FUNCTION IF EXISTS videos_groups_refresh(bigint[]);
 """
+    + _chunk_from_video(_COPIES_0017)
     + _video_to_chunks(_COPIES_0017)
 )
 
