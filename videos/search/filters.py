@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Q
 
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.search import trigram
@@ -151,11 +150,9 @@ def resolve_channels(value: str) -> tuple[list[tuple[int, str, str]], bool]:
         )
         if rows := cursor.fetchall():
             return rows, False
-        # LIKE's wildcards and its escape character match as themselves.
-        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
         cursor.execute(
-            f"{columns} WHERE upper(c.title) LIKE upper(%s) ORDER BY c.id LIMIT 50", [pattern]
+            f"{columns} WHERE upper(c.title) LIKE upper(%s) ORDER BY c.id LIMIT 50",
+            [_containing(value)],
         )
         if (rows := cursor.fetchall()) or not trigram.available():
             return rows, False
@@ -172,23 +169,44 @@ def resolve_channel_ids(value: str) -> list[int]:
 
 
 def resolve_topic_ids(value: str) -> list[int]:
+    """The topics a topic filter means: its id, else its name, else the names containing it."""
     from indexing.models import Topic
 
-    topics = Topic.objects.all()
+    exact, params = "upper(name) = upper(%s)", [value]
     if value.isdigit():
-        return list(topics.filter(pk=int(value)).values_list("id", flat=True))
-    exact = list(topics.filter(name__iexact=value).values_list("id", flat=True))
-    return exact or list(topics.filter(name__icontains=value).values_list("id", flat=True)[:50])
+        exact, params = "id = %s", [int(value)]
+    return _ids_by_name(Topic._meta.db_table, exact, params, "name", value)
 
 
 def resolve_playlist_ids(value: str) -> list[int]:
+    """The playlists a playlist filter means: its YouTube id or title, else the titles
+    containing it."""
     from playlists.models import Playlist
 
-    playlists = Playlist.objects.all()
-    exact = list(
-        playlists.filter(Q(youtube_id=value) | Q(title__iexact=value)).values_list("id", flat=True)
-    )
-    return exact or list(playlists.filter(title__icontains=value).values_list("id", flat=True)[:50])
+    exact = "youtube_id = %s OR upper(title) = upper(%s)"
+    return _ids_by_name(Playlist._meta.db_table, exact, [value, value], "title", value)
+
+
+def _ids_by_name(table: str, exact: str, params: list[object], column: str, value: str):
+    """Ids of the rows `exact` matches, else of those whose `column` contains `value` (50 at
+    most), in id order. In plain SQL, as resolve_channels: the ORM's compile cost more than
+    the lookups."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE {exact} ORDER BY id", params)
+        if not (rows := cursor.fetchall()):
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE upper({column}) LIKE upper(%s) ORDER BY id LIMIT 50",
+                [_containing(value)],
+            )
+            rows = cursor.fetchall()
+    return [row[0] for row in rows]
+
+
+def _containing(value: str) -> str:
+    """A LIKE pattern for text containing `value`, whose wildcards and escape character match
+    as themselves."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _day_start(day) -> datetime:

@@ -315,6 +315,11 @@ def test_topic_filter_uses_the_topics_videos():
     topic.videos.add(a)
     assert ids("gambit", filters=SearchFilters(topic="chess")) == ["topicvid001"]
     assert ids(f"gambit topic:{topic.pk}") == ["topicvid001"]
+    assert ids("gambit topic:hes") == ["topicvid001"]  # a name containing it
+    for wildcard in ("%", "_", "\\"):  # matched as the characters they are
+        assert ids("gambit", filters=SearchFilters(topic=wildcard)) == [], wildcard
+    Topic.objects.create(name="100% chess", query="chess").videos.add(a)
+    assert ids("gambit", filters=SearchFilters(topic="0%")) == ["topicvid001"]
 
 
 def test_playlist_filter_uses_the_playlists_items():
@@ -324,6 +329,8 @@ def test_playlist_filter_uses_the_playlists_items():
     PlaylistItem.objects.create(playlist=playlist, video_id=a, youtube_id="item1", position=0)
     assert ids("fret", filters=SearchFilters(playlist="PLguitar")) == ["inlist00001"]
     assert ids('fret playlist:"guitar things"') == ["inlist00001"]
+    assert ids("fret playlist:GUITAR") == ["inlist00001"]  # a title containing it
+    assert ids("fret", filters=SearchFilters(playlist="_")) == []
 
 
 def test_date_range_filters_include_both_ends():
