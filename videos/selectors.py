@@ -13,7 +13,7 @@ from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.search import cache as search_cache
 from videos.search.errors import SearchInputError
-from videos.search.filters import resolve_channels
+from videos.search.filters import resolve_channels, resolve_playlist_ids, resolve_topic_ids
 from videos.search.prepared import prepared_cursor
 from videos.search.query import ParsedQuery, QueryError, parse_query
 from videos.search.types import (
@@ -89,7 +89,36 @@ def video_search(
         cached=from_cache,
         channel_filter=channel_filter(query.filters.channel) if query.filters.channel else None,
         corrections=raw.corrections,
+        unknown_names=unknown_names(query.filters),
     )
+
+
+MAX_SUGGESTED_NAMES = 200
+
+
+def filter_suggestions(user) -> dict[str, list[str]]:
+    """Names the search form offers for its topic and playlist fields: every topic (admins
+    define a handful), and the signed-in person's own playlists (not other people's)."""
+    from indexing.models import Topic
+
+    topics = list(
+        Topic.objects.order_by("name").values_list("name", flat=True)[:MAX_SUGGESTED_NAMES]
+    )
+    playlists: list[str] = []
+    if user.is_authenticated:
+        owned = user.playlists.exclude(title="").order_by("title")
+        playlists = list(owned.values_list("title", flat=True)[:MAX_SUGGESTED_NAMES])
+    return {"topics": topics, "playlists": playlists}
+
+
+def unknown_names(filters: SearchFilters) -> tuple[tuple[str, str], ...]:
+    """The topic and playlist filters that match no topic or playlist (the engines then find
+    nothing), as (filter, typed)."""
+    checks = (
+        ("topic", filters.topic, resolve_topic_ids),
+        ("playlist", filters.playlist, resolve_playlist_ids),
+    )
+    return tuple((name, typed) for name, typed, resolve in checks if typed and not resolve(typed))
 
 
 def channel_filter(typed: str) -> ChannelFilter:

@@ -30,6 +30,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "durations": tuple(DURATIONS),
         "transcript_kinds": TRANSCRIPT_KINDS,
         "sources": SOURCES,
+        "suggested": selectors.filter_suggestions(request.user),
     }
     status = 200
     if "q" in params or any(params.get(k) for k in SearchParamsSerializer.FILTER_FIELDS):

@@ -136,6 +136,11 @@ class CorrectionSerializer(serializers.Serializer):
     )
 
 
+class UnknownNameSerializer(serializers.Serializer):
+    filter = serializers.ChoiceField(choices=["topic", "playlist"])
+    typed = serializers.CharField(help_text="the filter as given, which names nothing")
+
+
 class SearchPageSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="matching videos (a lower bound if not exact)")
     count_is_exact = serializers.BooleanField()
@@ -148,6 +153,11 @@ class SearchPageSerializer(serializers.Serializer):
     )
     corrections = CorrectionSerializer(
         many=True, help_text="typo tolerance: the misspelt words and what they also matched"
+    )
+    unknown_names = UnknownNameSerializer(
+        many=True,
+        help_text="topic and playlist filters that match no topic or playlist (so nothing "
+        "was found)",
     )
     results = SearchHitSerializer(many=True)
 
@@ -256,6 +266,7 @@ class SearchApi(APIView):
             "previous": _page_url(request, page.page - 1) if page.has_previous else None,
             "channel_filter": channel_filter_payload(page.channel_filter),
             "corrections": [{"word": w, "also": list(also)} for w, also in page.corrections],
+            "unknown_names": [{"filter": f, "typed": typed} for f, typed in page.unknown_names],
             "results": [
                 {
                     "video": video_payload(hit.video, tz=tz),

@@ -133,6 +133,9 @@ class SearchPage:
     channel_filter: ChannelFilter | None = None
     # Misspelt words and the title and channel-name words they also matched (RawPage's).
     corrections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The topic and playlist filters that name nothing, as (filter, what was typed): the page
+    # and the API say so, instead of an empty result that looks like "nothing is said".
+    unknown_names: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_previous(self) -> bool:

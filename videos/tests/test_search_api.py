@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from videos.models import Video
 from videos.tests.search_helpers import add_video, filler
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_client")]
@@ -94,6 +95,41 @@ def test_the_results_page_says_when_a_channel_filter_took_the_closest_names(clie
     assert "No channel is called “zzqqxxyyww”." in html
 
 
+def test_a_topic_or_playlist_filter_that_names_nothing_says_so(client, indexed):
+    from indexing.models import Topic
+
+    Topic.objects.create(name="Time travel", query="time travel").videos.add(
+        Video.objects.get(youtube_id="demo0000001")
+    )
+    body = client.get("/api/search/", {"q": "flux", "topic": "time"}).json()
+    assert body["unknown_names"] == [] and len(body["results"]) == 1
+    body = client.get("/api/search/", {"q": "flux topic:cooking playlist:PLnone"}).json()
+    assert body["results"] == []
+    assert body["unknown_names"] == [
+        {"filter": "topic", "typed": "cooking"},
+        {"filter": "playlist", "typed": "PLnone"},
+    ]
+    html = client.get("/search/", {"q": "flux", "topic": "cooking"}).content.decode()
+    assert "No topic is called “cooking”, so nothing was found" in html
+    assert "No topic is called" not in client.get("/search/", {"q": "flux"}).content.decode()
+
+
+def test_the_form_offers_the_topics_and_your_own_playlists(client, indexed, django_user_model):
+    from indexing.models import Topic
+    from playlists.models import Playlist
+
+    Topic.objects.create(name="Time travel", query="time travel")
+    mine = Playlist.objects.create(youtube_id="PLmine", title="My clocks")
+    Playlist.objects.create(youtube_id="PLtheirs", title="Their secrets")
+    alice = django_user_model.objects.create_user("alice")
+    mine.owners.add(alice)
+    html = client.get("/search/").content.decode()
+    assert '<option value="Time travel">' in html and "My clocks" not in html
+    client.force_login(alice)
+    html = client.get("/search/").content.decode()
+    assert '<option value="My clocks">' in html and "Their secrets" not in html
+
+
 def test_paging_links(client):
     for i in range(5):
         add_video(f"paged{i:06d}", title=f"Origami {i}")
@@ -144,7 +180,7 @@ def test_the_endpoint_is_in_the_openapi_schema(client):
     assert {"200", "400"} <= set(operation["responses"])
     page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     fields = schema["components"]["schemas"][page.rsplit("/", 1)[-1]]["properties"]
-    assert {"count", "results", "channel_filter", "corrections"} <= set(fields)
+    assert {"count", "results", "channel_filter", "corrections", "unknown_names"} <= set(fields)
 
 
 QUERY_ALPHABET = st.one_of(
