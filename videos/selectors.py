@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 
 from django.db import connection
@@ -13,7 +14,7 @@ from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.search import cache as search_cache
 from videos.search.errors import SearchInputError
-from videos.search.filters import resolve_channels, resolve_playlist_ids, resolve_topic_ids
+from videos.search.filters import resolve_names
 from videos.search.prepared import prepared_cursor
 from videos.search.query import ParsedQuery, QueryError, parse_query
 from videos.search.types import (
@@ -25,6 +26,7 @@ from videos.search.types import (
     ChannelFilter,
     Moment,
     RawPage,
+    ResolvedNames,
     SearchFilters,
     SearchHit,
     SearchPage,
@@ -59,6 +61,8 @@ def video_search(
     SearchInputError (a 400 in the API) for an empty or over-long query or a bad filter.
     """
     query = search_prepare(q=q, filters=filters or SearchFilters())
+    # The name filters looked up once, for the engine and for what the page says of them.
+    query = replace(query, names=resolve_names(query.filters))
     backend = search.get_backend()
     page = max(1, page)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
@@ -87,9 +91,9 @@ def video_search(
         has_next=raw.has_next,
         sort=sort,
         cached=from_cache,
-        channel_filter=channel_filter(query.filters.channel) if query.filters.channel else None,
+        channel_filter=channel_filter(query.filters, query.names),
         corrections=raw.corrections,
-        unknown_names=unknown_names(query.filters),
+        unknown_names=unknown_names(query.filters, query.names),
     )
 
 
@@ -111,25 +115,26 @@ def filter_suggestions(user) -> dict[str, list[str]]:
     return {"topics": topics, "playlists": playlists}
 
 
-def unknown_names(filters: SearchFilters) -> tuple[tuple[str, str], ...]:
+def unknown_names(filters: SearchFilters, names: ResolvedNames) -> tuple[tuple[str, str], ...]:
     """The topic and playlist filters that match no topic or playlist (the engines then find
     nothing), as (filter, typed)."""
     checks = (
-        ("topic", filters.topic, resolve_topic_ids),
-        ("playlist", filters.playlist, resolve_playlist_ids),
+        ("topic", filters.topic, names.topic_ids),
+        ("playlist", filters.playlist, names.playlist_ids),
     )
-    return tuple((name, typed) for name, typed, resolve in checks if typed and not resolve(typed))
+    return tuple((name, typed) for name, typed, ids in checks if typed and not ids)
 
 
-def channel_filter(typed: str) -> ChannelFilter:
-    """What the channel filter `typed` means (the engines resolve it the same way), for the
-    page to say which channels it searched: a misspelt name quietly became the closest ones."""
-    rows, closest = resolve_channels(typed)
+def channel_filter(filters: SearchFilters, names: ResolvedNames) -> ChannelFilter | None:
+    """What the channel filter means (None without one), for the page to say which channels
+    it searched: a misspelt name quietly became the closest ones."""
+    if not filters.channel:
+        return None
     return ChannelFilter(
-        typed=typed,
-        channels=tuple((youtube_id, title) for _pk, youtube_id, title in rows[:MAX_SHOWN_CHANNELS]),
-        count=len(rows),
-        closest=closest,
+        typed=filters.channel,
+        channels=tuple((yid, title) for _pk, yid, title in names.channels[:MAX_SHOWN_CHANNELS]),
+        count=len(names.channels),
+        closest=names.channels_closest,
     )
 
 

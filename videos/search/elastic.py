@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from videos.search.query import ParsedQuery, Term
-from videos.search.types import Moment, RawHit, RawPage, SearchFilters, moment_url
+from videos.search.types import Moment, RawHit, RawPage, ResolvedNames, SearchFilters, moment_url
 
 CAP = 1000
 START, STOP = "\x02", "\x03"
@@ -300,18 +300,20 @@ class ElasticsearchBackend:
 
         return connections.get_connection()
 
-    def _resolve(self, filters: SearchFilters) -> ResolvedFilters | None:
-        from videos.search import filters as names
+    def _resolve(
+        self, filters: SearchFilters, names: ResolvedNames | None
+    ) -> ResolvedFilters | None:
+        """The filters with the name filters' ids; None when a name matches nothing."""
+        from videos.search.filters import resolve_names
 
+        names = names or resolve_names(filters)
         found: dict[str, tuple[int, ...]] = {}
-        for key, resolve in (
-            ("channel", names.resolve_channel_ids),
-            ("topic", names.resolve_topic_ids),
-            ("playlist", names.resolve_playlist_ids),
+        for key, ids in (
+            ("channel", tuple(pk for pk, _youtube_id, _title in names.channels)),
+            ("topic", names.topic_ids),
+            ("playlist", names.playlist_ids),
         ):
-            value = getattr(filters, key)
-            if value:
-                ids = tuple(resolve(value))
+            if getattr(filters, key):
                 if not ids:
                     return None
                 found[f"{key}_ids"] = ids
@@ -322,7 +324,7 @@ class ElasticsearchBackend:
     ) -> RawPage:
         from videos.search.documents import CHUNK_INDEX, VIDEO_INDEX
 
-        resolved = self._resolve(query.filters)
+        resolved = self._resolve(query.filters, query.names)
         if resolved is None:
             return RawPage(hits=(), total=0, total_exact=True, has_next=False)
         es = self._client()

@@ -24,7 +24,7 @@ from django.db import connection
 
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 from videos.search import trigram
-from videos.search.types import SearchFilters
+from videos.search.types import ResolvedNames, SearchFilters
 
 # Duration buckets of filter_vector (u0..u7): the seconds each of u1..u7 starts at. Migration
 # 0017's videos_filter_lexemes() splits at the same seconds (a test holds the two equal).
@@ -164,8 +164,15 @@ def resolve_channels(value: str) -> tuple[list[tuple[int, str, str]], bool]:
         return cursor.fetchall(), True
 
 
-def resolve_channel_ids(value: str) -> list[int]:
-    return [row[0] for row in resolve_channels(value)[0]]
+def resolve_names(filters: SearchFilters) -> ResolvedNames:
+    """The channel, topic and playlist filters' ids (those given), one lookup each."""
+    channels, closest = resolve_channels(filters.channel) if filters.channel else ([], False)
+    return ResolvedNames(
+        channels=tuple(channels),
+        channels_closest=closest,
+        topic_ids=tuple(resolve_topic_ids(filters.topic)) if filters.topic else (),
+        playlist_ids=tuple(resolve_playlist_ids(filters.playlist)) if filters.playlist else (),
+    )
 
 
 def resolve_topic_ids(value: str) -> list[int]:
@@ -213,9 +220,10 @@ def _day_start(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def filter_sql(filters: SearchFilters) -> FilterSql:
+def filter_sql(filters: SearchFilters, names: ResolvedNames | None = None) -> FilterSql:
+    """The filters as SQL; the name filters by `names` (resolve_names(filters) if None)."""
     sql = FilterSql()
-    _names(sql, filters)
+    _names(sql, filters, names or resolve_names(filters))
     start = _day_start(filters.after) if filters.after else None
     end = _day_start(filters.before + timedelta(days=1)) if filters.before else None
     dates = date_lexemes(start, end) if start or end else None
@@ -238,25 +246,24 @@ def filter_sql(filters: SearchFilters) -> FilterSql:
     return sql
 
 
-def _names(sql: FilterSql, filters: SearchFilters) -> None:
+def _names(sql: FilterSql, filters: SearchFilters, names: ResolvedNames) -> None:
     if filters.channel:
-        ids = resolve_channel_ids(filters.channel)
+        ids = [pk for pk, _youtube_id, _title in names.channels]
         sql.impossible |= not ids
         lexemes = [f"ch{pk:d}" for pk in ids]
         sql.add("v.channel_id = ANY(%s)", "c.video_channel_id = ANY(%s)", [ids], lexemes)
     # A video's and its chunks' copies of its topics and playlists (migration 0018).
-    for value, resolve, column, prefix in (
-        (filters.topic, resolve_topic_ids, "topic_ids", "tp"),
-        (filters.playlist, resolve_playlist_ids, "playlist_ids", "pl"),
+    for value, ids, column, prefix in (
+        (filters.topic, names.topic_ids, "topic_ids", "tp"),
+        (filters.playlist, names.playlist_ids, "playlist_ids", "pl"),
     ):
         if not value:
             continue
-        ids = resolve(value)
         sql.impossible |= not ids
         sql.add(
             f"v.{column} && %s::bigint[]",
             f"c.video_{column} && %s::bigint[]",
-            [ids],
+            [list(ids)],
             [f"{prefix}{pk:d}" for pk in ids],
             group=True,
         )

@@ -148,7 +148,7 @@ class PostgresBackend:
     def search(
         self, query: ParsedQuery, *, sort: str, offset: int, limit: int, with_moments: int
     ) -> RawPage:
-        filters = filter_sql(query.filters)
+        filters = filter_sql(query.filters, query.names)
         if filters.impossible:
             return RawPage(hits=(), total=0, total_exact=True, has_next=False)
         tsquery = to_tsquery_text(query)

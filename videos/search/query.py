@@ -16,10 +16,16 @@ with an impossible value raises QueryError, which the API turns into a 400.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from videos.search.types import DURATIONS, SOURCES, TRANSCRIPT_KINDS, SearchFilters
+from videos.search.types import (
+    DURATIONS,
+    SOURCES,
+    TRANSCRIPT_KINDS,
+    ResolvedNames,
+    SearchFilters,
+)
 
 # Letters and digits of any script; everything else separates words, so the parts of a query
 # handed to the engines never contain their operators or quotes.
@@ -62,6 +68,9 @@ class ParsedQuery:
     clauses: tuple[tuple[Term, ...], ...] = ()
     excluded: tuple[Term, ...] = ()
     filters: SearchFilters = field(default_factory=SearchFilters)
+    # The name filters resolved (the selector does it once per search); None: the engine
+    # resolves them itself.
+    names: ResolvedNames | None = None
 
     @property
     def has_terms(self) -> bool:
@@ -260,4 +269,4 @@ def with_alternatives(query: ParsedQuery, corrections: dict[str, list[str]]) -> 
             if not term.is_phrase:
                 terms += [Term((fix,)) for fix in corrections.get(term.words[0], ())]
         clauses.append(tuple(dict.fromkeys(terms)))
-    return ParsedQuery(clauses=tuple(clauses), excluded=query.excluded, filters=query.filters)
+    return replace(query, clauses=tuple(clauses))

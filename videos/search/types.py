@@ -98,6 +98,19 @@ class RawPage:
         return (RawPage, fields)
 
 
+@dataclass(frozen=True, slots=True)
+class ResolvedNames:
+    """What a search's name filters mean, looked up once (videos.search.filters.resolve_names)
+    and read by the engine and the page alike: the channels as (id, youtube_id, title), the
+    closest first, and whether they are only the closest names; the topics' and playlists'
+    ids. A filter given that matches nothing leaves its tuple empty."""
+
+    channels: tuple[tuple[int, str, str], ...] = ()
+    channels_closest: bool = False
+    topic_ids: tuple[int, ...] = ()
+    playlist_ids: tuple[int, ...] = ()
+
+
 @dataclass
 class SearchHit:
     video: Any  # videos.models.Video

@@ -308,6 +308,24 @@ def test_name_filters_find_what_is_said_with_equal_results(by):
     assert ids("crumb", filters=baker, use_cache=False) == ["bakernone01", "bakertop001"]
 
 
+def test_the_name_filters_are_looked_up_once_a_search():
+    """The engine and the page's lines about the filters read one lookup of each name."""
+    from django.test.utils import CaptureQueriesContext
+
+    pk = add_video("onceonly001", title="Gambit", channel="Baker Street")
+    Topic.objects.create(name="Chess", query="chess").videos.add(pk)
+    playlist = Playlist.objects.create(youtube_id="PLchess", title="Chess")
+    PlaylistItem.objects.create(playlist=playlist, video_id=pk, youtube_id="once1", position=0)
+    filters = SearchFilters(channel="baker street", topic="chess", playlist="PLchess")
+    with CaptureQueriesContext(connection) as captured:
+        page = video_search(q="gambit", filters=filters, use_cache=False)
+    assert [h.video.youtube_id for h in page.hits] == ["onceonly001"]
+    assert page.channel_filter.channels == (("UCBakerStreet", "Baker Street"),)
+    statements = [q["sql"] or "" for q in captured.captured_queries]
+    for table in ("videos_channel c WHERE", "indexing_topic WHERE", "playlists_playlist WHERE"):
+        assert sum(table in sql for sql in statements) == 1, table
+
+
 def test_topic_filter_uses_the_topics_videos():
     a = add_video("topicvid001", title="Gambit")
     add_video("notopic0001", title="Gambit")
