@@ -33,11 +33,14 @@ DETAIL_FIELDS = (
 SNIPPET_FIELDS = ("title", "description", "channel", "published_at", "thumbnails")
 
 
+# Upserts take their rows in youtube_id order: two statements upserting overlapping rows (two
+# topics polled at once) then lock them in the same order, and never wait on each other in a
+# cycle ("deadlock detected" when each went in its own order).
 _CHANNEL_UPSERT_SQL = f"""
     INSERT INTO {Channel._meta.db_table}
            (youtube_id, title, description, thumbnails, created_at, updated_at)
     SELECT c.youtube_id, c.title, '', '{{}}'::jsonb, now(), now()
-      FROM unnest(%s::text[], %s::text[]) AS c(youtube_id, title)
+      FROM unnest(%s::text[], %s::text[]) AS c(youtube_id, title) ORDER BY c.youtube_id
     ON CONFLICT (youtube_id) DO UPDATE SET title = EXCLUDED.title, updated_at = EXCLUDED.updated_at
     RETURNING youtube_id, id
 """  # noqa: S608 (table names from our models, values as parameters)
@@ -87,6 +90,7 @@ def _video_upsert_sql(update_fields: Sequence[str]) -> str:
     return f"""
         INSERT INTO {Video._meta.db_table} ({columns}, created_at, updated_at)
         SELECT {values}, now(), now() FROM jsonb_to_recordset(%s::jsonb) AS r({record})
+        ORDER BY r.youtube_id
         ON CONFLICT (youtube_id) DO UPDATE SET {updates}
         RETURNING youtube_id, id
     """  # noqa: S608 (table and column names from our models, values as parameters)

@@ -33,7 +33,14 @@ def listed_job(user, yt, capture, size: int = 5) -> IndexJob:
 
 
 def job_video_ids(job: IndexJob) -> list[str]:
-    return list(JobVideo.objects.filter(job=job).values_list("video__youtube_id", flat=True))
+    """The job's videos in playlist order (the order their rows were written)."""
+    rows = JobVideo.objects.filter(job=job).order_by("pk")
+    return list(rows.values_list("video__youtube_id", flat=True))
+
+
+def _has_english_track(yt, youtube_id: str) -> bool:
+    tracks = yt.dataset.tracks(yt.dataset.video_by_id(youtube_id, 0))
+    return any(track.language == "en" for track in tracks)
 
 
 def outcomes(job: IndexJob) -> dict[str, int]:
@@ -172,7 +179,8 @@ def test_transient_errors_retry_then_fail_with_their_reason(
 ):
     settings.INDEXING_MAX_RETRIES = 2
     job = listed_job(alice, yt, django_capture_on_commit_callbacks)
-    video_id = job_video_ids(job)[0]
+    # One with an English transcript to fetch (the playlist has some without).
+    video_id = next(v for v in job_video_ids(job) if _has_english_track(yt, v))
 
     yt.control.fail_next("transcript", status=503, count=1)
     with pytest.raises(services.RetryLater) as later:

@@ -107,7 +107,13 @@ GROUPS = (
     f"""
 -- These videos' topic_ids and playlist_ids, where they differ from their rows in the topics'
 -- and playlists' tables (videos_video_chunk_filters then copies them onto the chunks).
+-- The videos are locked first, in youtube_id order as the upserts lock them (videos.services:
+-- no two statements wait on each other in a cycle); the UPDATE then reads the memberships in
+-- a snapshot of its own (a volatile function's every statement takes one), taken once any
+-- other statement changing these videos' memberships has committed: two topics taking the
+-- same videos at once each wrote copies from a view without the other's change.
 CREATE FUNCTION videos_groups_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+  SELECT 1 FROM {VIDEOS} v WHERE v.id = ANY(ids) ORDER BY v.youtube_id FOR UPDATE;
   UPDATE {VIDEOS} v SET topic_ids = g.topics, playlist_ids = g.playlists
     FROM (SELECT v.id, {_GROUPS_OF} FROM (SELECT DISTINCT id FROM unnest(ids) AS u(id)) v) g
    WHERE v.id = g.id AND (v.topic_ids <> g.topics OR v.playlist_ids <> g.playlists)

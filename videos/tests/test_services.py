@@ -203,3 +203,75 @@ def test_durations_display_as_youtube_shows_them():
     assert Video(duration_seconds=4638).duration_display == "1:17:18"
     assert Video(duration_seconds=5).duration_display == "0:05"
     assert Video(duration_seconds=None).duration_display == ""
+
+
+def _in_step(*steps_per_thread: list) -> list[Exception]:
+    """Each list of steps in a thread of its own (so a connection of its own), the n-th steps
+    of every thread started together; the errors they raised."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(steps_per_thread))
+    errors: list[Exception] = []
+
+    def run(steps: list) -> None:
+        try:
+            for step in steps:
+                barrier.wait()
+                step()
+        except threading.BrokenBarrierError:
+            pass  # another thread failed: its error is the one to report
+        except Exception as exc:
+            errors.append(exc)
+            barrier.abort()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(steps,)) for steps in steps_per_thread]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_upserts_of_the_same_videos_in_any_order_never_deadlock():
+    """Two topics polled at once upsert overlapping videos, each in its own order: every
+    statement takes its rows' locks in one order (youtube_id), so neither waits on the other
+    in a cycle (PostgreSQL aborted one with "deadlock detected" when `make run` polled the
+    demo topics together)."""
+    videos = [video_data(n) for n in range(400)]
+    errors = _in_step(
+        *(
+            [lambda batch=batch: video_upsert_many(videos=batch)] * 6
+            for batch in (videos, videos[::-1])
+        )
+    )
+    assert errors == []
+    assert Video.objects.count() == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_topics_taking_the_same_videos_at_once_keep_every_copy_right():
+    """Each statement on a topic's videos rewrites those videos' topic_ids (migration 0018's
+    trigger). It locks them first, in the upserts' order, then reads the memberships once any
+    other change to them has committed: two topics adding and removing the same videos at
+    once neither deadlock nor leave a copy computed from a view without the other's change."""
+    from indexing.models import Topic
+
+    pks = list(video_upsert_many(videos=[video_data(n) for n in range(400)]).values())
+    topics = [Topic.objects.create(name=f"Race {n}", query="race") for n in range(2)]
+
+    def steps(topic: Topic, order: list[int]) -> list:
+        return [lambda: topic.videos.add(*order), lambda: topic.videos.remove(*order[::-1])] * 4
+
+    assert _in_step(steps(topics[0], pks), steps(topics[1], pks[::-1])) == []
+    assert not Video.objects.exclude(topic_ids=[]).exists()
+    # Both add the same videos at once: each video ends with both topics.
+    first = pks[:50]
+    adds = ([lambda topic=topic: topic.videos.add(*first)] for topic in topics)
+    assert _in_step(*adds) == []
+    copies = Video.objects.filter(pk__in=first).values_list("topic_ids", flat=True)
+    assert {tuple(ids) for ids in copies} == {tuple(sorted(t.pk for t in topics))}
