@@ -76,12 +76,25 @@ def search_retier(
     # One WHEN per tier but the last, in TIER_ORDER: rank <= its cumulative count.
     whens = "".join(f" WHEN r.rank <= %s THEN {tier:d}" for tier in TIER_ORDER[:-1])
     tier = f"CASE{whens} ELSE {TIER_ORDER[-1]:d} END"
+    ranks = (
+        f"(SELECT id, row_number() OVER (ORDER BY view_count DESC NULLS LAST, id) AS rank"
+        f" FROM {videos}) r"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
+        # The moving videos are locked first, in youtube_id order as the upserts lock theirs
+        # (videos.services): an UPDATE taking them in its join's order deadlocked with a
+        # listing's upsert of the same videos. Only the locked ones are moved: one whose views
+        # changed since waits for the next re-tiering.
         cursor.execute(
-            f"UPDATE {videos} v SET search_tier = {tier} FROM ("
-            f"SELECT id, row_number() OVER (ORDER BY view_count DESC NULLS LAST, id) AS rank"
-            f" FROM {videos}) r WHERE r.id = v.id AND v.search_tier <> {tier}",
-            [peak, top, hot, warm, cool] * 2,
+            f"SELECT v.id FROM {videos} v JOIN {ranks} ON r.id = v.id"
+            f" WHERE v.search_tier <> {tier} ORDER BY v.youtube_id FOR UPDATE OF v",
+            [peak, top, hot, warm, cool],
+        )
+        locked = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"UPDATE {videos} v SET search_tier = {tier} FROM {ranks}"
+            f" WHERE r.id = v.id AND v.search_tier <> {tier} AND v.id = ANY(%s)",
+            [peak, top, hot, warm, cool] * 2 + [locked],
         )
         cursor.execute(
             f"UPDATE {chunks} c SET search_tier = v.search_tier FROM {videos} v "

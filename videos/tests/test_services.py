@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from videos.models import Channel, Transcript, TranscriptChunk, Video
+from videos.models import Channel, SearchTier, Transcript, TranscriptChunk, Video
 from videos.parsing import video_from_playlist_item, video_from_resource
 from videos.services import (
     SNIPPET_FIELDS,
@@ -275,3 +275,24 @@ def test_two_topics_taking_the_same_videos_at_once_keep_every_copy_right():
     assert _in_step(*adds) == []
     copies = Video.objects.filter(pk__in=first).values_list("topic_ids", flat=True)
     assert {tuple(ids) for ids in copies} == {tuple(sorted(t.pk for t in topics))}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retier_while_videos_are_upserted_never_deadlocks():
+    """The daily re-tiering rewrites many videos' rows while polls and listings upsert them:
+    it locks them in the upserts' order first."""
+    from videos.search.tiers import search_retier
+
+    videos = [video_data(n, view_count=n) for n in range(400)]
+    video_upsert_many(videos=videos)
+    shares = [dict(peak_share=0.1, top_share=0.2, hot_share=0.3, warm_share=0.4, cool_share=0.5)]
+    shares.append({key: value / 2 for key, value in shares[0].items()})
+    # Each round swaps the views around, so every re-tiering moves most of the videos.
+    flipped = [video_data(n, view_count=400 - n) for n in range(400)][::-1]
+    retiers = [lambda s=s: search_retier(**s) for s in shares * 3]
+    upserts = [lambda b=b: video_upsert_many(videos=b) for b in (flipped, videos) * 3]
+    assert _in_step(retiers, upserts) == []
+    search_retier(**shares[0])
+    assert Video.objects.filter(search_tier=SearchTier.PEAK).count() == 40
+    peak = Video.objects.filter(search_tier=SearchTier.PEAK).order_by("-view_count").first()
+    assert peak.view_count == Video.objects.order_by("-view_count").first().view_count
