@@ -35,3 +35,18 @@ def staff_client(client, django_user_model):
     admin = django_user_model.objects.create_superuser("admin", "admin@example.com", "pw-admin")
     client.force_login(admin)
     return client
+
+
+@pytest.fixture
+def es_backend(settings):
+    """The Elasticsearch engine, on empty indexes (for the live tests, marked with
+    videos.tests.test_search_elastic.live: they need ELASTICSEARCH_URL)."""
+    from django_elasticsearch_dsl.registries import registry
+
+    settings.SEARCH_BACKEND = "elasticsearch"
+    for index in registry.get_indices():
+        index.delete(ignore_unavailable=True)
+        index.create()
+    from videos.search import get_backend
+
+    return get_backend()

@@ -357,6 +357,10 @@ def _fan_out_page(job: IndexJob, video_ids: list[str], pks: dict[str, int], reli
             if not relist:  # a re-listing rebuilds the live counts at its end instead
                 progress.job_listed(job_id=job.pk, total=len(page), skipped=skipped)
             _publish_videos(job.pk, todo)
+            if done:
+                # Already indexed, now in this playlist too: their search documents carry
+                # their playlists (playlist_ids, kept by migration 0018's triggers).
+                search_index_quietly(sorted(done))
 
         transaction.on_commit(publish)
     return True
@@ -602,7 +606,7 @@ def _record(
     if pk is None:
         return None
     if result is not None:
-        _search_index([pk])
+        search_index_quietly([pk])
     indexed = result is not None or transcript in SETTLED_TRANSCRIPTS or if_indexed
     # The video's transcript state changed: cached search results are stale (bumped in the
     # settle's round trip).
@@ -650,9 +654,12 @@ def _claim_outcome(
     return row[0] if row else None
 
 
-def _search_index(pks: list[int]) -> None:
+def search_index_quietly(pks: list[int]) -> None:
+    """These videos' copies in the search engine brought up to date (Elasticsearch documents;
+    nothing to do on PostgreSQL, whose indexes follow the rows); a failure is logged, never
+    raised."""
     try:
-        index_videos(pks, bump=False)  # the caller's settle bumps the cache version
+        index_videos(pks, bump=False)  # the caller bumps the cache version (or its upsert did)
     except Exception:
         # The search engine is a copy rebuilt from PostgreSQL: log, never fail the video.
         logger.exception("search index update failed for %s", pks)

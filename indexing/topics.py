@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indexing.models import ApiKey, Topic
+from indexing.services import search_index_quietly
 from indexing.youtube.data_api import YouTubeClient
 from indexing.youtube.errors import QuotaExhausted, YouTubeError
 from videos.models import Video
@@ -120,6 +121,9 @@ def _store(topic: Topic, client: YouTubeClient, found: list[VideoData]) -> dict[
         videos=leftovers, update_fields=SNIPPET_FIELDS, source=Video.Source.TOPIC
     )
     topic.videos.add(*pks.values())
+    # Their search documents carry their topics: a video indexed before (by a playlist or
+    # another topic) is found by this one too.
+    search_index_quietly(sorted(pks.values()))
     return pks
 
 

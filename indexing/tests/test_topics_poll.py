@@ -11,6 +11,7 @@ from indexing.tests.youtube_fixtures import VALID_KEYS, requests_to
 from indexing.topics import MAX_PAGES_PER_POLL, RETRY_AFTER, topic_poll
 from indexing.youtube.data_api import YouTubeClient
 from videos.models import Video
+from videos.tests.test_search_elastic import live
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,20 @@ def test_the_task_function_polls_with_the_default_client(
 
     assert poll_topic(topic.pk)["new"] == 2
     assert topic.videos.count() == 2
+
+
+@live
+def test_live_a_video_known_before_is_found_by_the_topic_that_takes_it(
+    client, clock, topic, emulator, es_backend, redis_client
+):
+    """Elasticsearch documents carry each video's topics: a second topic taking videos the
+    first one indexed re-indexes their documents, so its filter finds them."""
+    from videos.search.types import SearchFilters
+    from videos.selectors import video_search
+
+    upload(emulator, clock, 3)
+    topic_poll(topic_id=topic.pk, client=client, now=clock)
+    second = Topic.objects.create(name="Zymurgy", query=QUERY, poll_interval_minutes=60)
+    topic_poll(topic_id=second.pk, client=client, now=clock)
+    page = video_search(q="episode", filters=SearchFilters(topic="zymurgy"), use_cache=False)
+    assert page.total == second.videos.count() == 3

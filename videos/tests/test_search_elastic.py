@@ -187,19 +187,7 @@ live = pytest.mark.skipif(
     not os.environ.get("ELASTICSEARCH_URL"),
     reason="needs an Elasticsearch server: set ELASTICSEARCH_URL (docker compose up elasticsearch)",
 )
-
-
-@pytest.fixture
-def es_backend(settings):
-    from django_elasticsearch_dsl.registries import registry
-
-    settings.SEARCH_BACKEND = "elasticsearch"
-    for index in registry.get_indices():
-        index.delete(ignore_unavailable=True)
-        index.create()
-    from videos.search import get_backend
-
-    return get_backend()
+# The fixture `es_backend` (the engine on empty indexes) is in the project's conftest.py.
 
 
 @live
