@@ -57,18 +57,22 @@ def _video_search_expression() -> SearchVector:
     )
 
 
+def search_vector_fields(model: type[models.Model]) -> list[str]:
+    """The model's tsvector columns (stored or generated): large, and only the database reads
+    them."""
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, SearchVectorField)
+        or isinstance(getattr(f, "output_field", None), SearchVectorField)
+    ]
+
+
 class WithoutSearchVectorManager(models.Manager):
     """Leaves the (large) search vectors unread unless a query asks for them."""
 
     def get_queryset(self) -> models.QuerySet:
-        fields = self.model._meta.concrete_fields
-        vectors = [
-            f.name
-            for f in fields
-            if isinstance(f, SearchVectorField)
-            or isinstance(getattr(f, "output_field", None), SearchVectorField)
-        ]
-        return super().get_queryset().defer(*vectors)
+        return super().get_queryset().defer(*search_vector_fields(self.model))
 
 
 class Channel(models.Model):

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from psycopg.types.datetime import TimestamptzLoader
 
 from videos import search
-from videos.models import Channel, Transcript, TranscriptChunk, Video
+from videos.models import Channel, Transcript, TranscriptChunk, Video, search_vector_fields
 from videos.search import cache as search_cache
 from videos.search.errors import SearchInputError
 from videos.search.filters import resolve_names
@@ -155,7 +155,7 @@ def _from_row(model, names, converters, values):
 
 
 _VIDEO_NAMES, _VIDEO_SQL, _VIDEO_CONVERT = _columns(
-    Video, "v", skip=("search_vector", "group_vector")
+    Video, "v", skip=tuple(search_vector_fields(Video))
 )
 _CHANNEL_NAMES, _CHANNEL_SQL, _CHANNEL_CONVERT = _columns(Channel, "c")
 _TRANSCRIPT_NAMES, _TRANSCRIPT_SQL, _TRANSCRIPT_CONVERT = _columns(Transcript, "t")

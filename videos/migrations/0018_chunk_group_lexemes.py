@@ -46,12 +46,14 @@ _COPIES_0017 = (
 _GROUP_COPIES = (("video_topic_ids", "topic_ids"), ("video_playlist_ids", "playlist_ids"))
 
 
+def _copied(row: str, column: str) -> str:
+    """A video column as its chunks copy it, from the row `row`."""
+    return f"lower({row}.{column})" if column == "language" else f"{row}.{column}"
+
+
 def _video_to_chunks(copies: tuple[tuple[str, str], ...]) -> str:
     """The trigger that copies a video's changed columns onto its chunks."""
-    values = {column: f"NEW.{column}" for _chunk, column in copies} | {
-        "language": "lower(NEW.language)"
-    }
-    sets = ", ".join(f"{chunk} = {values[column]}" for chunk, column in copies)
+    sets = ", ".join(f"{chunk} = {_copied('NEW', column)}" for chunk, column in copies)
     columns = [column for _chunk, column in copies]
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
     return f"""
@@ -69,10 +71,7 @@ FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION videos_video_chunk_filters();
 def _chunk_from_video(copies: tuple[tuple[str, str], ...]) -> str:
     """The function of the insert trigger that gives a chunk its video's and transcript's
     copies (migration 0014's trigger, which runs unless the writer gave them)."""
-    values = {column: f"v.{column}" for _chunk, column in copies} | {
-        "language": "lower(v.language)"
-    }
-    columns = ", ".join(values[column] for _chunk, column in copies)
+    columns = ", ".join(_copied("v", column) for _chunk, column in copies)
     into = ", ".join(f"NEW.{chunk}" for chunk, _column in copies)
     return f"""
 CREATE OR REPLACE FUNCTION videos_chunk_filters() RETURNS trigger LANGUAGE plpgsql AS $$

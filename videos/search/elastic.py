@@ -309,7 +309,7 @@ class ElasticsearchBackend:
         names = names or resolve_names(filters)
         found: dict[str, tuple[int, ...]] = {}
         for key, ids in (
-            ("channel", tuple(pk for pk, _youtube_id, _title in names.channels)),
+            ("channel", names.channel_ids),
             ("topic", names.topic_ids),
             ("playlist", names.playlist_ids),
         ):

@@ -248,7 +248,7 @@ def filter_sql(filters: SearchFilters, names: ResolvedNames | None = None) -> Fi
 
 def _names(sql: FilterSql, filters: SearchFilters, names: ResolvedNames) -> None:
     if filters.channel:
-        ids = [pk for pk, _youtube_id, _title in names.channels]
+        ids = list(names.channel_ids)
         sql.impossible |= not ids
         lexemes = [f"ch{pk:d}" for pk in ids]
         sql.add("v.channel_id = ANY(%s)", "c.video_channel_id = ANY(%s)", [ids], lexemes)

@@ -83,18 +83,17 @@ def search_retier(
     with transaction.atomic(), connection.cursor() as cursor:
         # The moving videos are locked first, in youtube_id order as the upserts lock theirs
         # (videos.services): an UPDATE taking them in its join's order deadlocked with a
-        # listing's upsert of the same videos. Only the locked ones are moved: one whose views
-        # changed since waits for the next re-tiering.
+        # listing's upsert of the same videos. They then get the tier the ranking gave them.
         cursor.execute(
-            f"SELECT v.id FROM {videos} v JOIN {ranks} ON r.id = v.id"
+            f"SELECT v.id, {tier} FROM {videos} v JOIN {ranks} ON r.id = v.id"
             f" WHERE v.search_tier <> {tier} ORDER BY v.youtube_id FOR UPDATE OF v",
-            [peak, top, hot, warm, cool],
+            [peak, top, hot, warm, cool] * 2,
         )
-        locked = [row[0] for row in cursor.fetchall()]
+        moving = cursor.fetchall()
         cursor.execute(
-            f"UPDATE {videos} v SET search_tier = {tier} FROM {ranks}"
-            f" WHERE r.id = v.id AND v.search_tier <> {tier} AND v.id = ANY(%s)",
-            [peak, top, hot, warm, cool] * 2 + [locked],
+            f"UPDATE {videos} v SET search_tier = m.tier"
+            " FROM unnest(%s::bigint[], %s::smallint[]) AS m(id, tier) WHERE v.id = m.id",
+            [[pk for pk, _tier in moving], [tier for _pk, tier in moving]],
         )
         cursor.execute(
             f"UPDATE {chunks} c SET search_tier = v.search_tier FROM {videos} v "

@@ -74,12 +74,6 @@ def forget() -> None:
     _state["checked_at"] = -1e9
 
 
-def closest_channels(name: str, limit: int = 5) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(closest_channels_sql(limit), [name, name])
-        return [row[0] for row in cursor.fetchall()]
-
-
 # similarity() of a misspelt word with the right one: "learaing"/"learning" 0.5, two swapped
 # letters in a long word ("asrtonomy") 0.43.
 WORD_SIMILARITY = 0.35

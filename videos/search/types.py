@@ -110,6 +110,10 @@ class ResolvedNames:
     topic_ids: tuple[int, ...] = ()
     playlist_ids: tuple[int, ...] = ()
 
+    @property
+    def channel_ids(self) -> tuple[int, ...]:
+        return tuple(pk for pk, _youtube_id, _title in self.channels)
+
 
 @dataclass
 class SearchHit:
