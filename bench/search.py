@@ -242,6 +242,7 @@ def load_corpus(n_videos: int, fts_path: Path) -> dict:
                     (rank + 1, v.title, " ".join(v.tags), v.description),
                 )
     raw.commit()
+    lite.commit()  # ensure_groups writes the FTS5 file through a connection of its own
     # Before the chunks, so their insert trigger copies the groups (as indexing does).
     ensure_groups(n_videos, fts_path)
     n_chunks = 0

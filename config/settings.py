@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "videos",
     "playlists",
     "indexing",
+    "media",
 ]
 
 MIDDLEWARE = [
@@ -197,7 +198,6 @@ CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in 
 CELERY_TASK_ROUTES = {
     "indexing.tasks.poll_*": {"queue": "polling"},
     "indexing.tasks.dispatch_due_topics": {"queue": "polling"},
-    "videos.tasks.extract_audio*": {"queue": "media"},
     "media.tasks.*": {"queue": "media"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -241,6 +241,9 @@ ELASTICSEARCH_DSL_AUTO_REFRESH = False
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TubeIndex <noreply@tubeindex.local>")
+# Where people reach this site: the links in e-mails (sent from workers, with no request to
+# take the host from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Logging: one configuration; task and job context on every line; never a secret -----------
 LOG_LEVEL = choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("videos.api.search_urls")),
     path("", include("playlists.api.urls")),
     path("", include("indexing.api.urls")),
+    path("", include("media.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -22,5 +23,6 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("", include("playlists.urls")),
     path("", include("indexing.urls")),
+    path("", include("media.urls")),
     path("", include("videos.urls")),
 ]

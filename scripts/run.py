@@ -57,6 +57,8 @@ def main() -> int:
         "CELERY_BROKER_URL": found.broker_url,
         "CELERY_RESULT_BACKEND": found.broker_url,
         "PYTHONUNBUFFERED": "1",
+        # The links in e-mails (audio extraction): this web server unless told otherwise.
+        "SITE_URL": os.environ.get("SITE_URL", f"http://127.0.0.1:{port}"),
     }
     # Unless told otherwise, the app talks to the emulator started below.
     if "YOUTUBE_API_URL" not in os.environ:

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from rest_framework.exceptions import ValidationError
 
 from config.api import ApplicationError
+from media.selectors import audio_extraction_latest
 from videos import selectors
 from videos.api.search import SearchParamsSerializer, search_from_params
 from videos.search.types import DURATIONS, SOURCES, TRANSCRIPT_KINDS, format_timestamp
@@ -73,6 +74,7 @@ def video_page(request: HttpRequest, youtube_id: str) -> HttpResponse:
     start = request.GET.get("t", "")
     context = {
         "video": video,
+        "audio": audio_extraction_latest(user=request.user, video=video),
         "chunks": chunks,
         "q": q,
         "moments": moments,

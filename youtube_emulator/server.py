@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from youtube_emulator import control, data_api, errors, oauth, transcripts
+from youtube_emulator import control, data_api, errors, media, oauth, transcripts
 from youtube_emulator.config import EmulatorConfig
 from youtube_emulator.dataset import Dataset
 from youtube_emulator.state import STATE_KEY, EmulatorState
@@ -20,7 +20,7 @@ def family_of(path: str) -> str:
     """Endpoint family for latency/fault settings."""
     if path.startswith("/youtube/v3/"):
         return "data"
-    if path.startswith(("/watch", "/youtubei/", "/api/timedtext")):
+    if path.startswith(("/watch", "/embed/", "/youtubei/", "/api/timedtext", "/videoplayback")):
         return "transcript"
     if path.startswith("/_emulator"):
         return "control"
@@ -154,6 +154,7 @@ def create_app(
     app.add_routes(data_api.routes())
     app.add_routes(oauth.routes())
     app.add_routes(transcripts.routes())
+    app.add_routes(media.routes())
     app.add_routes(control.routes())
     return app
 

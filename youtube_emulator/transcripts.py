@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from youtube_emulator import vocab
+from youtube_emulator import media, vocab
 from youtube_emulator.dataset import AGE_RESTRICTED, DELETED, PRIVATE, Dataset, Track, Video
 from youtube_emulator.state import STATE_KEY, EmulatorState
 
@@ -49,6 +49,7 @@ async def watch(request: web.Request) -> web.Response:
     video = state.dataset.video_by_id(video_id, state.clock.now())
     title = video.title if video and video.status != DELETED else "YouTube"
     key = state.config.innertube_api_key
+    initial_player = player_response(state, video_id, origin=_origin(request))
     # The library unescapes the page and looks for "INNERTUBE_API_KEY": "..." in it.
     config = {
         "INNERTUBE_API_KEY": key,
@@ -62,9 +63,60 @@ async def watch(request: web.Request) -> web.Response:
         f"<title>{html.escape(title)} - YouTube</title>"
         f'<link rel="canonical" href="{YOUTUBE_ORIGIN}/watch?v={html.escape(video_id)}">'
         f"</head><body><script>ytcfg.set({json.dumps(config)});</script>"
+        f"<script>var ytInitialPlayerResponse = {json.dumps(initial_player)};</script>"
+        f"<script>var ytInitialData = {json.dumps(_initial_data(video_id, title))};</script>"
         f'<div id="player" data-video-id="{html.escape(video_id)}"></div></body></html>'
     )
     return _html(page)
+
+
+async def embed(request: web.Request) -> web.Response:
+    """The embedded player's page: only its ytcfg, which yt-dlp reads to call the player as
+    the embedded client (its way around an age gate; the emulator's answer stays the gate)."""
+    state = state_of(request)
+    video_id = request.match_info["video_id"]
+    config = {
+        "INNERTUBE_API_KEY": state.config.innertube_api_key,
+        "INNERTUBE_CONTEXT_CLIENT_NAME": 56,
+        "INNERTUBE_CLIENT_VERSION": "1.20250611.01.00",
+        "INNERTUBE_CONTEXT": {
+            "client": {
+                "clientName": "WEB_EMBEDDED_PLAYER",
+                "clientVersion": "1.20250611.01.00",
+                "hl": "en",
+                "gl": "US",
+            }
+        },
+    }
+    return _html(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>YouTube</title>'
+        f"</head><body><script>ytcfg.set({json.dumps(config)});</script>"
+        f'<div id="player" data-video-id="{html.escape(video_id)}"></div></body></html>'
+    )
+
+
+def _initial_data(video_id: str, title: str) -> dict[str, Any]:
+    """The watch page's ytInitialData, cut to its frame: yt-dlp asks the API for it again
+    (/youtubei/v1/next, not emulated) when `contents` is missing."""
+    return {
+        "responseContext": {"serviceTrackingParams": []},
+        "contents": {
+            "twoColumnWatchNextResults": {
+                "results": {
+                    "results": {
+                        "contents": [
+                            {
+                                "videoPrimaryInfoRenderer": {
+                                    "title": {"runs": [{"text": title}]},
+                                }
+                            }
+                        ]
+                    }
+                }
+            }
+        },
+        "currentVideoEndpoint": {"watchEndpoint": {"videoId": video_id}},
+    }
 
 
 def consent_page(video_id: str) -> str:
@@ -102,7 +154,8 @@ def too_many_requests_page() -> str:
 # --------------------------------------------------------------------------- innertube
 async def player(request: web.Request) -> web.Response:
     state = state_of(request)
-    if request.query.get("key") != state.config.innertube_api_key:
+    # The key is optional (yt-dlp sends none, as YouTube allows); a wrong one is refused.
+    if request.query.get("key", state.config.innertube_api_key) != state.config.innertube_api_key:
         return _json(
             {
                 "error": {
@@ -127,7 +180,12 @@ async def player(request: web.Request) -> web.Response:
             400,
         )
     video_id = str(payload.get("videoId", "")) if isinstance(payload, dict) else ""
-    return _json(player_response(state, video_id))
+    return _json(player_response(state, video_id, origin=_origin(request)))
+
+
+def _origin(request: web.Request) -> str:
+    """The emulator's own origin as the client reached it (the media URLs' host)."""
+    return f"{request.scheme}://{request.host}"
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -139,7 +197,11 @@ def _json(body: Any, status: int = 200) -> web.Response:
     )
 
 
-def player_response(state: EmulatorState, video_id: str) -> dict[str, Any]:
+def player_response(
+    state: EmulatorState, video_id: str, origin: str | None = None
+) -> dict[str, Any]:
+    """The innertube player response; with `origin`, also `streamingData` (media.py) whose
+    URLs are on that origin."""
     video = state.dataset.video_by_id(video_id, state.clock.now())
     response: dict[str, Any] = {
         "responseContext": {
@@ -170,6 +232,8 @@ def player_response(state: EmulatorState, video_id: str) -> dict[str, Any]:
         response["captions"] = {
             "playerCaptionsTracklistRenderer": captions_json(state, video, tracks)
         }
+    if origin is not None:
+        response["streamingData"] = media.streaming_data(origin, video, state.clock.now())
     response["videoDetails"] = _video_details(state.dataset, video)
     return response
 
@@ -334,6 +398,7 @@ def blocked_response(request: web.Request, style: str) -> web.Response | None:
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/watch", watch, name="transcript.watch"),
+        web.get("/embed/{video_id}", embed, name="transcript.embed"),
         web.post("/youtubei/v1/player", player, name="transcript.player"),
         web.get("/api/timedtext", timedtext, name="transcript.timedtext"),
     ]

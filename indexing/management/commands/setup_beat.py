@@ -16,6 +16,8 @@ PERIODIC_TASKS = {
     "Sweep indexing jobs": ("indexing.tasks.sweep_jobs", 60, "interactive"),
     # Search: videos whose views changed rank move to their tier (videos/search/tiers.py).
     "Re-tier search": ("videos.tasks.search_retier", 86400, "polling"),
+    # Audio: extractions a killed worker or a lost message left behind (media/services.py).
+    "Sweep audio extractions": ("media.tasks.sweep_audio", 300, "media"),
 }
 
 

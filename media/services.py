@@ -1,0 +1,190 @@
+"""Audio extraction: ask for a video's MP3, make it (in a worker), tell the person by e-mail.
+
+A request is a row (AudioExtraction) queued on commit to the `media` queue. The task claims it
+with one conditional UPDATE (queued or running: a worker killed mid-download hands the message
+back, and the next one starts again), downloads and converts with yt-dlp and ffmpeg
+(indexing.youtube.audio), then marks it done or failed with the reason and sends one e-mail
+either way. Every outcome lands on the row: nothing stays "running" because a step failed.
+
+The MP3 is one file per video, MEDIA_ROOT/audio/<youtube_id>.mp3: a later request for a video
+whose file exists is ready at once, without downloading again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from config.api import ApplicationError
+from indexing.youtube.audio import AudioError, AudioTransient, download_mp3
+from media.models import AudioExtraction
+
+logger = logging.getLogger(__name__)
+
+Status = AudioExtraction.Status
+AUDIO_DIR = "audio"
+# A running extraction older than this lost its worker (the task's hard limit is 16 minutes,
+# and a killed worker's message comes back only after the broker's visibility timeout).
+STALE_AFTER_S = 20 * 60
+MAX_ATTEMPTS = 6
+
+
+def audio_path(youtube_id: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / AUDIO_DIR / f"{youtube_id}.mp3"
+
+
+def audio_extraction_request(*, user, video) -> tuple[AudioExtraction, bool]:
+    """Ask for `video`'s audio for `user` (who gets the e-mail). Returns (extraction, created):
+    the request already queued or running for them when there is one."""
+    if not user.is_authenticated:
+        raise ApplicationError(
+            "Sign in to extract audio: the link is sent by e-mail.", status_code=403
+        )
+    if not user.email:
+        raise ApplicationError(
+            "Your account has no e-mail address to send the link to.", status_code=400
+        )
+    existing = audio_path(video.youtube_id)
+    ready = {}
+    if existing.exists():  # made for an earlier request: ready at once, the task only mails
+        ready = {
+            "status": Status.DONE,
+            "file": _name(video.youtube_id),
+            "finished_at": timezone.now(),
+            "size_bytes": existing.stat().st_size,
+        }
+    from media.tasks import extract_audio
+
+    try:
+        with transaction.atomic():
+            extraction = AudioExtraction.objects.create(user=user, video=video, **ready)
+            transaction.on_commit(lambda: extract_audio.delay(extraction.pk))
+    except IntegrityError:
+        active = AudioExtraction.objects.filter(
+            user=user, video=video, status__in=AudioExtraction.ACTIVE
+        ).first()
+        if active is None:  # finished between the insert and this read: ask again
+            return audio_extraction_request(user=user, video=video)
+        return active, False
+    logger.info("audio of %s requested (extraction %s)", video.youtube_id, extraction.pk)
+    return extraction, True
+
+
+def _name(youtube_id: str) -> str:
+    return f"{AUDIO_DIR}/{youtube_id}.mp3"
+
+
+def audio_extraction_run(*, extraction_id: int) -> str:
+    """The task's body: claim, extract, record. Raises AudioTransient (the task retries)."""
+    claimed = AudioExtraction.objects.filter(
+        pk=extraction_id, status__in=AudioExtraction.ACTIVE
+    ).update(status=Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+    if not claimed:
+        return "not active"  # done, failed, or deleted: a duplicate delivery
+    extraction = AudioExtraction.objects.select_related("video").get(pk=extraction_id)
+    youtube_id = extraction.video.youtube_id
+    target = audio_path(youtube_id)
+    if not target.exists():
+        try:
+            _extract(youtube_id, target)
+        except AudioTransient:
+            raise
+        except AudioError as exc:
+            return audio_extraction_fail(extraction_id=extraction_id, reason=exc.message)
+    _finish(extraction_id, status=Status.DONE, file=_name(youtube_id), size=target.stat().st_size)
+    return "done"
+
+
+def _extract(youtube_id: str, target: Path) -> None:
+    """Download into a folder of its own, then move the MP3 into place in one rename, so a
+    half-written file is never taken for a finished one (by this request or another)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{youtube_id}-", dir=target.parent))
+    try:
+        mp3 = download_mp3(youtube_id, folder)
+        os.replace(mp3.path, target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def audio_extraction_fail(*, extraction_id: int, reason: str) -> str:
+    _finish(extraction_id, status=Status.FAILED, error=reason[:1000])
+    logger.info("audio extraction %s failed: %s", extraction_id, reason)
+    return "failed"
+
+
+def _finish(
+    extraction_id: int, *, status: str, file: str = "", size: int | None = None, error: str = ""
+) -> None:
+    AudioExtraction.objects.filter(pk=extraction_id, status__in=AudioExtraction.ACTIVE).update(
+        status=status, file=file, size_bytes=size, error=error, finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def audio_extraction_notify(*, extraction_id: int) -> bool:
+    """The e-mail for a finished extraction, once: notified_at is claimed in the transaction
+    that sends it, so a mail server that fails leaves it unclaimed for the task's retry."""
+    claimed = AudioExtraction.objects.filter(
+        pk=extraction_id, notified_at__isnull=True, status__in=[Status.DONE, Status.FAILED]
+    ).update(notified_at=timezone.now())
+    if not claimed:
+        return False
+    extraction = AudioExtraction.objects.select_related("video", "user").get(pk=extraction_id)
+    context = {
+        "extraction": extraction,
+        "video": extraction.video,
+        "download_url": settings.SITE_URL + reverse("media:download", args=[extraction.pk]),
+        "video_url": settings.SITE_URL
+        + reverse("videos:video", args=[extraction.video.youtube_id]),
+    }
+    title = extraction.video.title or extraction.video.youtube_id
+    ready = extraction.status == Status.DONE
+    subject = f"Your MP3 of “{title}” is ready" if ready else f"No MP3 of “{title}”"
+    body = render_to_string("media/audio_email.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [extraction.user.email])
+    logger.info("audio extraction %s: e-mail sent (%s)", extraction_id, extraction.status)
+    return True
+
+
+def audio_extraction_sweep(*, now=None) -> dict[str, int]:
+    """Beat, every few minutes: extractions still running long after any task could have, and
+    queued ones whose message went missing (the broker's Redis restarted, say), are queued
+    again; after MAX_ATTEMPTS starts they fail with the reason. A duplicate message is
+    harmless: the claim, the rename into place and the e-mail's claim are idempotent."""
+    from media.tasks import extract_audio
+
+    now = now or timezone.now()
+    lost = AudioExtraction.objects.alias(touched=Coalesce("started_at", "created_at")).filter(
+        status__in=AudioExtraction.ACTIVE, touched__lt=now - timedelta(seconds=STALE_AFTER_S)
+    )
+    counts = {"requeued": 0, "failed": 0}
+    for extraction in lost.only("pk", "attempts"):
+        if extraction.attempts >= MAX_ATTEMPTS:
+            reason = f"the worker stopped during all {extraction.attempts} attempts"
+            audio_extraction_fail(extraction_id=extraction.pk, reason=reason)
+            extract_audio.delay(extraction.pk)  # it only sends the e-mail now
+            counts["failed"] += 1
+            continue
+        # started_at moves on, so the next sweep waits for this message's run first
+        AudioExtraction.objects.filter(pk=extraction.pk, status__in=AudioExtraction.ACTIVE).update(
+            started_at=now
+        )
+        extract_audio.delay(extraction.pk)
+        counts["requeued"] += 1
+    if any(counts.values()):
+        logger.info("audio sweep: %s", counts)
+    return counts

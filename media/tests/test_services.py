@@ -1,0 +1,179 @@
+"""Asking for a video's MP3, making it (the task called directly) and the e-mail."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from config.api import ApplicationError
+from indexing.youtube.audio import AudioTransient
+from media import services
+from media.models import AudioExtraction
+from media.tasks import extract_audio
+from media.tests.conftest import needs_ffmpeg, stored
+from youtube_emulator.dataset import AGE_RESTRICTED
+
+pytestmark = [pytest.mark.django_db(transaction=True), needs_ffmpeg]
+Status = AudioExtraction.Status
+
+
+def ask(user, video):
+    """Request, as the page does: (extraction, created)."""
+    return services.audio_extraction_request(user=user, video=video)
+
+
+def queued(redis_client) -> list[tuple[str, list]]:
+    """The messages waiting in the broker's `media` queue: (task name, args)."""
+    messages = [json.loads(raw) for raw in redis_client.lrange("media", 0, -1)]
+    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
+
+
+def test_a_request_is_queued_then_extracted_and_mailed(alice, video, media_root, redis_client):
+    extraction, created = ask(alice, video)
+    assert created and extraction.status == Status.QUEUED
+    assert queued(redis_client) == [("media.tasks.extract_audio", [extraction.pk])]
+    assert extract_audio(extraction.pk) == "done"
+    extraction.refresh_from_db()
+    assert extraction.status == Status.DONE and extraction.attempts == 1
+    path = media_root / "audio" / f"{video.youtube_id}.mp3"
+    assert extraction.file.name == f"audio/{video.youtube_id}.mp3"
+    assert extraction.size_bytes == path.stat().st_size > 10_000
+    assert list(path.parent.iterdir()) == [path]  # its download folder is gone
+    (message,) = mail.outbox
+    assert message.to == [alice.email] and "is ready" in message.subject
+    assert f"https://tubeindex.example/audio/{extraction.pk}/download/" in message.body
+    assert extraction.notified_at is not None
+
+
+def test_a_second_run_of_the_same_message_changes_nothing(alice, video):
+    extraction, _ = ask(alice, video)
+    extract_audio(extraction.pk)
+    assert extract_audio(extraction.pk) == "not active"
+    assert len(mail.outbox) == 1
+
+
+def test_asking_twice_while_it_runs_is_one_request(alice, video, redis_client):
+    first, _ = ask(alice, video)
+    again, created = ask(alice, video)
+    assert again.pk == first.pk and not created
+    assert AudioExtraction.objects.count() == 1 and len(queued(redis_client)) == 1
+
+
+def test_a_video_already_extracted_is_ready_at_once_for_the_next_person(alice, bob, yt, video):
+    first, _ = ask(alice, video)
+    extract_audio(first.pk)
+    first.refresh_from_db()
+    downloads = yt.control.stats()["requests"]["media.videoplayback"]
+    second, created = ask(bob, video)
+    assert created and second.status == Status.DONE and second.file.name == first.file.name
+    assert extract_audio(second.pk) == "not active"  # the task only mails
+    assert yt.control.stats()["requests"]["media.videoplayback"] == downloads
+    assert [m.to for m in mail.outbox] == [[alice.email], [bob.email]]
+
+
+@pytest.mark.parametrize(
+    ("status", "mode", "reason"),
+    [("private", None, "This video is private"), ("public", AGE_RESTRICTED, "inappropriate")],
+)
+def test_an_unplayable_video_fails_with_its_reason_and_says_so(alice, yt, status, mode, reason):
+    video = stored(yt.dataset.find_video(mode, status=status))
+    extraction, _ = ask(alice, video)
+    assert extract_audio(extraction.pk) == "failed"
+    extraction.refresh_from_db()
+    assert extraction.status == Status.FAILED and reason in extraction.error
+    assert not extraction.file
+    (message,) = mail.outbox
+    assert "No MP3" in message.subject and reason in message.body
+
+
+def test_a_transient_failure_leaves_it_to_the_retry_which_succeeds(alice, yt, video):
+    extraction, _ = ask(alice, video)
+    yt.control.fail_next("transcript", status=503, count=20)
+    with pytest.raises(AudioTransient):
+        extract_audio(extraction.pk)  # called directly, Celery's retry re-raises
+    extraction.refresh_from_db()
+    assert extraction.status == Status.RUNNING and not mail.outbox
+    yt.control.reset()
+    assert extract_audio(extraction.pk) == "done"
+    extraction.refresh_from_db()
+    assert extraction.status == Status.DONE and extraction.attempts == 2
+
+
+def test_the_last_retry_records_the_failure(alice, yt, video):
+    extraction, _ = ask(alice, video)
+    yt.control.fail_next("transcript", status=503, count=50)
+    result = extract_audio.apply(args=[extraction.pk], retries=extract_audio.max_retries)
+    assert result.get() == "failed"
+    extraction.refresh_from_db()
+    assert extraction.status == Status.FAILED
+    assert extraction.error.startswith("YouTube kept failing") and "503" in extraction.error
+    assert len(mail.outbox) == 1
+
+
+def test_a_mail_server_failure_keeps_the_mail_for_the_retry(alice, video, settings):
+    extraction, _ = ask(alice, video)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    with pytest.raises(ConnectionError):
+        extract_audio(extraction.pk)
+    extraction.refresh_from_db()
+    assert extraction.status == Status.DONE and extraction.notified_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert extract_audio(extraction.pk) == "not active"
+    assert len(mail.outbox) == 1
+
+
+def test_only_a_signed_in_person_with_an_address_can_ask(alice, video):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(ApplicationError, match="Sign in"):
+        services.audio_extraction_request(user=AnonymousUser(), video=video)
+    alice.email = ""
+    with pytest.raises(ApplicationError, match="no e-mail address"):
+        services.audio_extraction_request(user=alice, video=video)
+    assert not AudioExtraction.objects.exists()
+
+
+def test_the_sweep_requeues_only_extractions_left_behind_and_gives_up_in_the_end(
+    alice, bob, yt, video, redis_client
+):
+    fresh, _ = ask(alice, video)
+    stuck, _ = ask(bob, video)
+    redis_client.delete("media")
+    later = stuck.created_at + timedelta(seconds=services.STALE_AFTER_S + 1)
+    AudioExtraction.objects.filter(pk=fresh.pk).update(created_at=later)  # asked just now
+    AudioExtraction.objects.filter(pk=stuck.pk).update(
+        status=Status.RUNNING, started_at=stuck.created_at, attempts=1
+    )
+    assert services.audio_extraction_sweep(now=later) == {"requeued": 1, "failed": 0}
+    assert queued(redis_client) == [("media.tasks.extract_audio", [stuck.pk])]
+    # Swept again at once: its new message has not had its chance yet.
+    assert services.audio_extraction_sweep(now=later) == {"requeued": 0, "failed": 0}
+
+    AudioExtraction.objects.filter(pk=stuck.pk).update(attempts=services.MAX_ATTEMPTS)
+    much_later = later + timedelta(seconds=services.STALE_AFTER_S + 1)
+    assert services.audio_extraction_sweep(now=much_later)["failed"] == 1
+    stuck.refresh_from_db()
+    assert stuck.status == Status.FAILED and "worker stopped" in stuck.error
+    assert extract_audio(stuck.pk) == "not active"  # the queued message only mails
+    assert [m.to for m in mail.outbox] == [[bob.email]] and "No MP3" in mail.outbox[0].subject
+
+
+def test_beat_runs_the_sweep_on_the_media_queue():
+    import io
+
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from config.celery import app
+
+    call_command("setup_beat", stdout=io.StringIO())
+    task = PeriodicTask.objects.get(name="Sweep audio extractions")
+    assert (task.task, task.queue, task.interval.every) == ("media.tasks.sweep_audio", "media", 300)
+    app.loader.import_default_modules()
+    assert task.task in app.tasks
+    assert app.amqp.router.route({}, "media.tasks.extract_audio")["queue"].name == "media"

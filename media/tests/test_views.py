@@ -1,0 +1,118 @@
+"""The video page's "Extract audio", the download, and /api/audio/: one's own only."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from media.models import AudioExtraction
+from media.tasks import extract_audio
+from media.tests.conftest import needs_ffmpeg, stored
+from videos.models import Video
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Status = AudioExtraction.Status
+
+
+def page(client, video) -> str:
+    answer = client.get(reverse("videos:video", args=[video.youtube_id]))
+    assert answer.status_code == 200
+    return answer.content.decode()
+
+
+def test_a_visitor_is_asked_to_sign_in(client, video):
+    assert "Sign in</a> to extract this video" in page(client, video)
+    answer = client.post(reverse("media:request", args=[video.youtube_id]))
+    assert answer.status_code == 302 and "/accounts/login" in answer["Location"]
+    assert client.post(reverse("audio-request-api", args=[video.youtube_id])).status_code == 403
+    assert not AudioExtraction.objects.exists()
+
+
+@needs_ffmpeg
+def test_the_page_asks_then_shows_progress_then_the_download(client, alice, video):
+    client.force_login(alice)
+    assert "Extract audio (MP3)" in page(client, video)
+    answer = client.post(reverse("media:request", args=[video.youtube_id]), follow=True)
+    assert f"a link will be sent to {alice.email}" in answer.content.decode()
+    extraction = AudioExtraction.objects.get()
+    assert "queued… a link will be e-mailed" in page(client, video)
+    extract_audio(extraction.pk)
+    html = page(client, video)
+    assert reverse("media:download", args=[extraction.pk]) in html
+    download = client.get(reverse("media:download", args=[extraction.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "audio/mpeg"
+    assert "attachment" in download["Content-Disposition"]
+    assert download["Content-Disposition"].endswith('.mp3"')
+    body = b"".join(download.streaming_content)
+    assert len(body) == AudioExtraction.objects.get().size_bytes
+
+
+def test_a_failed_extraction_shows_its_reason_and_offers_to_try_again(client, alice, yt):
+    video = stored(yt.dataset.find_video(status="private"))
+    client.force_login(alice)
+    client.post(reverse("media:request", args=[video.youtube_id]))
+    extract_audio(AudioExtraction.objects.get().pk)
+    html = page(client, video)
+    assert "could not be extracted: This video is private" in html and "Try again" in html
+
+
+def test_someone_elses_extraction_is_not_found(client, alice, bob, video):
+    client.force_login(alice)
+    client.post(reverse("media:request", args=[video.youtube_id]))
+    extraction = AudioExtraction.objects.get()
+    client.force_login(bob)
+    assert client.get(reverse("media:download", args=[extraction.pk])).status_code == 404
+    assert client.get(reverse("audio-detail-api", args=[extraction.pk])).status_code == 404
+    assert client.get(reverse("audio-list-api")).json()["results"] == []
+    assert "Extract audio (MP3)" in page(client, video)  # bob sees his own state only
+
+
+def test_a_download_before_it_is_ready_is_not_found(client, alice, video):
+    client.force_login(alice)
+    client.post(reverse("media:request", args=[video.youtube_id]))
+    extraction = AudioExtraction.objects.get()
+    answer = client.get(reverse("media:download", args=[extraction.pk]))
+    assert answer.status_code == 404
+
+
+def test_the_api_asks_once_and_follows_the_request(client, alice, video):
+    client.force_login(alice)
+    url = reverse("audio-request-api", args=[video.youtube_id])
+    first = client.post(url)
+    assert first.status_code == 202
+    body = first.json()
+    assert body["status"] == "queued" and body["download_url"] is None
+    assert body["video_id"] == video.youtube_id and first["Location"] == body["url"]
+    again = client.post(url)
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    detail = client.get(body["url"]).json()
+    assert detail["id"] == body["id"]
+    assert [r["id"] for r in client.get(reverse("audio-list-api")).json()["results"]] == [
+        body["id"]
+    ]
+
+
+def test_the_api_answers_404_for_an_unknown_video_and_400_without_an_address(client, alice):
+    client.force_login(alice)
+    missing = client.post(reverse("audio-request-api", args=["nosuchvideo"]))
+    assert missing.status_code == 404 and "message" in missing.json()
+    alice.email = ""
+    alice.save()
+    video = Video.objects.create(youtube_id="abcdefghijk", title="Any video")
+    no_address = client.post(reverse("audio-request-api", args=[video.youtube_id]))
+    assert no_address.status_code == 400
+    assert no_address.json()["message"] == "Your account has no e-mail address to send the link to."
+    assert not AudioExtraction.objects.exists()
+
+
+def test_the_schema_lists_the_audio_endpoints(client):
+    schema = client.get(reverse("schema"), HTTP_ACCEPT="application/json").json()
+    assert {"/api/audio/", "/api/audio/{id}/", "/api/videos/{youtube_id}/audio/"} <= set(
+        schema["paths"]
+    )
+
+
+def test_the_admin_lists_extractions(staff_client, alice, video):
+    AudioExtraction.objects.create(user=alice, video=video, status=Status.FAILED, error="gone")
+    answer = staff_client.get(reverse("admin:media_audioextraction_changelist"))
+    assert answer.status_code == 200 and "Failed" in answer.content.decode()

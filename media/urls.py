@@ -1,0 +1,10 @@
+from django.urls import path
+
+from media import views
+
+app_name = "media"
+
+urlpatterns = [
+    path("videos/<str:youtube_id>/audio/", views.audio_request, name="request"),
+    path("audio/<int:pk>/download/", views.audio_download, name="download"),
+]

@@ -1,0 +1,45 @@
+"""Pages: "Extract audio" on a video's page, and the MP3's download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from config.api import ApplicationError
+from media import selectors, services
+from videos.selectors import video_get
+
+
+@require_POST
+@login_required
+def audio_request(request: HttpRequest, youtube_id: str) -> HttpResponse:
+    video = video_get(youtube_id=youtube_id)
+    try:
+        _extraction, created = services.audio_extraction_request(user=request.user, video=video)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if created:
+            messages.success(
+                request, f"Extracting the audio: a link will be sent to {request.user.email}."
+            )
+        else:
+            messages.info(request, "This audio is already being extracted for you.")
+    return redirect("videos:video", youtube_id=youtube_id)
+
+
+@require_GET
+@login_required
+def audio_download(request: HttpRequest, pk: int) -> FileResponse:
+    extraction = selectors.audio_extraction_get_for(user=request.user, pk=pk)
+    if extraction.status != extraction.Status.DONE or not extraction.file:
+        raise Http404("This MP3 is not ready.")
+    path = services.audio_path(extraction.video.youtube_id)
+    if not path.exists():
+        raise Http404("This MP3 is no longer stored: ask for it again from the video's page.")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=extraction.filename, content_type="audio/mpeg"
+    )
