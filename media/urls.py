@@ -6,5 +6,6 @@ app_name = "media"
 
 urlpatterns = [
     path("videos/<str:youtube_id>/audio/", views.audio_request, name="request"),
+    path("videos/<str:youtube_id>/audio/status/", views.audio_status, name="status"),
     path("audio/<int:pk>/download/", views.audio_download, name="download"),
 ]

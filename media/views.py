@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from config.api import ApplicationError
@@ -29,6 +29,15 @@ def audio_request(request: HttpRequest, youtube_id: str) -> HttpResponse:
         else:
             messages.info(request, "This audio is already being extracted for you.")
     return redirect("videos:video", youtube_id=youtube_id)
+
+
+@require_GET
+def audio_status(request: HttpRequest, youtube_id: str) -> HttpResponse:
+    """The video page's audio section alone: htmx polls it while the extraction runs, and the
+    finished section comes back without the trigger."""
+    video = video_get(youtube_id=youtube_id)
+    audio = selectors.audio_extraction_latest(user=request.user, video=video)
+    return render(request, "media/_audio.html", {"video": video, "audio": audio})
 
 
 @require_GET

@@ -116,3 +116,16 @@ def test_the_admin_lists_extractions(staff_client, alice, video):
     AudioExtraction.objects.create(user=alice, video=video, status=Status.FAILED, error="gone")
     answer = staff_client.get(reverse("admin:media_audioextraction_changelist"))
     assert answer.status_code == 200 and "Failed" in answer.content.decode()
+
+
+@needs_ffmpeg
+def test_the_section_polls_while_it_runs_and_stops_when_done(client, alice, video):
+    client.force_login(alice)
+    status_url = reverse("media:status", args=[video.youtube_id])
+    assert "hx-trigger" not in client.get(status_url).content.decode()  # nothing asked yet
+    client.post(reverse("media:request", args=[video.youtube_id]))
+    running = client.get(status_url).content.decode()
+    assert f'hx-get="{status_url}"' in running and "every 2s" in running
+    extract_audio(AudioExtraction.objects.get().pk)
+    done = client.get(status_url).content.decode()
+    assert "hx-trigger" not in done and "download the MP3" in done
