@@ -244,6 +244,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TubeIndex <noreply@t
 # Where people reach this site: the links in e-mails (sent from workers, with no request to
 # take the host from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Audio extractions running at once in one worker process (yt-dlp + ffmpeg are CPU-heavy; the
+# others wait their turn without a CPU, so playlist indexing on the same worker is not starved).
+AUDIO_CONCURRENCY = strict_int("AUDIO_CONCURRENCY", default=2, minimum=1)
 
 # --- Logging: one configuration; task and job context on every line; never a secret -----------
 LOG_LEVEL = choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,16 +109,29 @@ def audio_extraction_run(*, extraction_id: int) -> str:
     return "done"
 
 
+_slots: threading.BoundedSemaphore | None = None
+
+
+def _extraction_slots() -> threading.BoundedSemaphore:
+    """AUDIO_CONCURRENCY extractions at once in this process (gevent's semaphore under the
+    gevent pool, which patches threading)."""
+    global _slots
+    if _slots is None:
+        _slots = threading.BoundedSemaphore(settings.AUDIO_CONCURRENCY)
+    return _slots
+
+
 def _extract(youtube_id: str, target: Path) -> None:
     """Download into a folder of its own, then move the MP3 into place in one rename, so a
     half-written file is never taken for a finished one (by this request or another)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{youtube_id}-", dir=target.parent))
-    try:
-        mp3 = download_mp3(youtube_id, folder)
-        os.replace(mp3.path, target)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with _extraction_slots():
+        folder = Path(tempfile.mkdtemp(prefix=f".{youtube_id}-", dir=target.parent))
+        try:
+            mp3 = download_mp3(youtube_id, folder)
+            os.replace(mp3.path, target)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def audio_extraction_fail(*, extraction_id: int, reason: str) -> str:

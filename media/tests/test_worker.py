@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from indexing.tests.worker import CeleryWorker, current_database_url, worker_env
 from media import services
 from media.models import AudioExtraction
-from media.tests.conftest import needs_ffmpeg
+from media.tests.conftest import needs_ffmpeg, stored
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_ffmpeg]
 Status = AudioExtraction.Status
@@ -96,3 +96,20 @@ def test_a_worker_killed_mid_download_loses_nothing(alice, yt, video, env, mails
         wait_for(lambda: sent(mails), 30, "the e-mail")
     extraction.refresh_from_db()
     assert extraction.attempts == 2 and len(sent(mails)) == 1
+
+
+def test_a_worker_runs_at_most_audio_concurrency_extractions_at_once(alice, bob, yt, env):
+    # Each emulator response takes 1 s: two extractions at once would overlap at the emulator.
+    yt.control.set_faults(transcript={"latency": {"kind": "fixed", "ms": 1000}})
+    first = services.audio_extraction_request(
+        user=alice, video=stored(yt.dataset.find_video("full"))
+    )[0]
+    other = yt.dataset.find_video("full", skip=1)
+    second = services.audio_extraction_request(user=bob, video=stored(other))[0]
+    # The emulator's peak already counts its control calls: one request at a time from the
+    # worker leaves it where it is, two at once would raise it.
+    before = yt.control.stats()["peak_concurrent_requests"]
+    with CeleryWorker({**env, "AUDIO_CONCURRENCY": "1"}, queues="media", concurrency=4):
+        for pk in (first.pk, second.pk):
+            wait_for(lambda pk=pk: status_of(pk) == Status.DONE, 120, "both MP3s")
+    assert yt.control.stats()["peak_concurrent_requests"] == before
