@@ -25,6 +25,8 @@ from yt_dlp.networking.common import Request
 from yt_dlp.networking.exceptions import HTTPError, TransportError
 from yt_dlp.utils import DownloadError, ExtractorError, PostProcessingError
 
+from indexing.youtube.errors import YouTubeError
+
 logger = logging.getLogger(__name__)
 
 YOUTUBE_ORIGIN = "https://www.youtube.com"
@@ -32,20 +34,16 @@ MP3_QUALITY = "5"  # LAME VBR quality 5: ~130 kbit/s, plenty for speech
 SOCKET_TIMEOUT_S = 30.0
 
 
-class AudioError(Exception):
-    kind = "failed"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class AudioError(YouTubeError):
+    """Base of the MP3 client's errors (`message` is fit for the person who asked)."""
 
 
 class AudioUnavailable(AudioError):
-    kind = "unavailable"
+    """Permanent for this video (or this worker: no ffmpeg)."""
 
 
 class AudioTransient(AudioError):
-    kind = "transient"
+    retryable = True
 
 
 @dataclass(frozen=True, slots=True)

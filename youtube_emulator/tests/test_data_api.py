@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -12,9 +11,9 @@ from google.auth.credentials import AnonymousCredentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from youtube_emulator.tests import RECORDINGS
 from youtube_emulator.tests.conftest import API_KEY, youtube_as
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "youtube-recordings"
 ERRORS = RECORDINGS / "youtube_data_v3" / "errors"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 import requests
@@ -13,14 +12,8 @@ import requests
 from youtube_emulator import media
 from youtube_emulator.dataset import AGE_RESTRICTED
 from youtube_emulator.testing import youtube_session
+from youtube_emulator.tests import TRANSCRIPT_RECORDINGS
 
-RECORDINGS = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "youtube-recordings"
-    / "transcripts"
-    / "youtube_transcript_api_1.2.5"
-)
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
 
@@ -40,7 +33,7 @@ def audio_url(emulator, video) -> str:
 
 
 def test_the_audio_format_has_the_recorded_shape(emulator):
-    recorded = json.loads((RECORDINGS / "youtube.innertube.json.static").read_text())
+    recorded = json.loads((TRANSCRIPT_RECORDINGS / "youtube.innertube.json.static").read_text())
     recorded_keys = set().union(*(f.keys() for f in recorded["streamingData"]["adaptiveFormats"]))
     video = emulator.dataset.find_video("full")
     ours = player(emulator, video.id)["streamingData"]

@@ -6,7 +6,6 @@ import base64
 import html
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import google.auth.transport.requests
@@ -17,8 +16,9 @@ from google_auth_oauthlib.flow import Flow
 from googleapiclient.discovery import build
 
 from youtube_emulator.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from youtube_emulator.tests import RECORDINGS as ALL_RECORDINGS
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "youtube-recordings" / "oauth"
+RECORDINGS = ALL_RECORDINGS / "oauth"
 REDIRECT = "http://localhost:8000/oauth/callback"
 SCOPES = [
     "https://www.googleapis.com/auth/youtube.readonly",

@@ -16,6 +16,7 @@ from youtube_transcript_api import (
 )
 
 from youtube_emulator.testing import youtube_session
+from youtube_emulator.tests import TRANSCRIPT_RECORDINGS
 
 
 @pytest.fixture
@@ -124,17 +125,10 @@ def test_added_video_is_fetchable_and_searchable(emulator, api):
 def test_player_and_timedtext_shapes_follow_the_recordings(emulator):
     import json
     import xml.etree.ElementTree as ET
-    from pathlib import Path
 
     import requests
 
-    assets = (
-        Path(__file__).resolve().parents[3]
-        / "shared"
-        / "youtube-recordings"
-        / "transcripts"
-        / "youtube_transcript_api_1.2.5"
-    )
+    assets = TRANSCRIPT_RECORDINGS
     recorded = json.loads((assets / "youtube.innertube.json.static").read_text())
     recorded_captions = recorded["captions"]["playerCaptionsTracklistRenderer"]
     video = emulator.dataset.find_video("full")
