@@ -55,6 +55,15 @@ class AudioExtraction(models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def is_ready(self) -> bool:
+        """Done, and its MP3 still stored (an operator may have removed old files)."""
+        return (
+            self.status == self.Status.DONE
+            and bool(self.file)
+            and self.file.storage.exists(self.file.name)
+        )
+
+    @property
     def filename(self) -> str:
         """What the download is saved as: the video's title, made safe for file systems."""
         try:

@@ -44,11 +44,12 @@ def audio_status(request: HttpRequest, youtube_id: str) -> HttpResponse:
 @login_required
 def audio_download(request: HttpRequest, pk: int) -> FileResponse:
     extraction = selectors.audio_extraction_get_for(user=request.user, pk=pk)
-    if extraction.status != extraction.Status.DONE or not extraction.file:
-        raise Http404("This MP3 is not ready.")
-    path = services.audio_path(extraction.video.youtube_id)
-    if not path.exists():
-        raise Http404("This MP3 is no longer stored: ask for it again from the video's page.")
+    if not extraction.is_ready:
+        # Not done yet, failed, or its file removed since (the video's page offers to ask again).
+        raise Http404("This MP3 is not available.")
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=extraction.filename, content_type="audio/mpeg"
+        extraction.file.open("rb"),
+        as_attachment=True,
+        filename=extraction.filename,
+        content_type="audio/mpeg",
     )

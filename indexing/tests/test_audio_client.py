@@ -7,8 +7,9 @@ import shutil
 import subprocess
 
 import pytest
+from yt_dlp import YoutubeDL
 
-from indexing.youtube.audio import AudioTransient, AudioUnavailable, download_mp3
+from indexing.youtube.audio import AudioTransient, AudioUnavailable, download_mp3, youtube_dl
 from youtube_emulator import media
 from youtube_emulator.dataset import AGE_RESTRICTED
 
@@ -75,3 +76,24 @@ def test_without_ffmpeg_it_says_so(emulator, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # the machine's PATH, minus ffmpeg
     with pytest.raises(AudioUnavailable, match="ffmpeg is not installed"):
         download_mp3(emulator.dataset.find_video("full").id, tmp_path, web_url=emulator.base_url)
+
+
+def test_a_configured_proxy_carries_the_requests(emulator, tmp_path, settings):
+    settings.TRANSCRIPT_PROXY_URL = "http://127.0.0.1:9"  # nothing listens: the proxy is used
+    with pytest.raises(AudioTransient):
+        download_mp3(emulator.dataset.find_video("full").id, tmp_path, web_url=emulator.base_url)
+    assert "transcript.watch" not in emulator.control.stats()["requests"]
+
+
+def test_environment_proxies_are_ignored(emulator, tmp_path, settings, monkeypatch):
+    settings.TRANSCRIPT_PROXY_URL = ""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    video = emulator.dataset.find_video("full")
+    assert download_mp3(video.id, tmp_path, web_url=emulator.base_url).path.exists()
+
+
+def test_real_youtube_is_left_alone():
+    assert type(youtube_dl({}, web_url="https://www.youtube.com/")) is YoutubeDL
+    redirected = youtube_dl({}, web_url="http://127.0.0.1:8090")
+    assert isinstance(redirected, YoutubeDL) and type(redirected) is not YoutubeDL

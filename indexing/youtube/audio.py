@@ -69,6 +69,13 @@ class _RedirectedYoutubeDL(YoutubeDL):
         return super().urlopen(req)
 
 
+def youtube_dl(params: dict, *, web_url: str) -> YoutubeDL:
+    """yt-dlp as it is for YouTube itself; redirected for any other YOUTUBE_WEB_URL."""
+    if web_url.rstrip("/") == YOUTUBE_ORIGIN:
+        return YoutubeDL(params)
+    return _RedirectedYoutubeDL(params, web_url=web_url)
+
+
 class _Logger:
     """yt-dlp's messages into our log, tagged with the video; its progress lines dropped."""
 
@@ -115,10 +122,13 @@ def download_mp3(youtube_id: str, folder: Path, *, web_url: str | None = None) -
         "retries": 2,
         "fragment_retries": 2,
         "cachedir": False,
+        # The transcripts' proxy (YouTube's web side limits datacenter IPs alike); "" is a
+        # direct connection: never HTTP(S)_PROXY from the environment, as for transcripts.
+        "proxy": settings.TRANSCRIPT_PROXY_URL or "",
         "color": {"stderr": "never", "stdout": "never"},
     }
     try:
-        with _RedirectedYoutubeDL(params, web_url=web_url) as ydl:
+        with youtube_dl(params, web_url=web_url) as ydl:
             info = ydl.extract_info(f"{YOUTUBE_ORIGIN}/watch?v={youtube_id}", download=True)
     except DownloadError as exc:
         raise _classify(exc) from exc

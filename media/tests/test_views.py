@@ -129,3 +129,17 @@ def test_the_section_polls_while_it_runs_and_stops_when_done(client, alice, vide
     extract_audio(AudioExtraction.objects.get().pk)
     done = client.get(status_url).content.decode()
     assert "hx-trigger" not in done and "download the MP3" in done
+
+
+@needs_ffmpeg
+def test_a_removed_mp3_is_offered_again(client, alice, video, media_root):
+    client.force_login(alice)
+    client.post(reverse("media:request", args=[video.youtube_id]))
+    done = AudioExtraction.objects.get()
+    extract_audio(done.pk)
+    (media_root / "audio" / f"{video.youtube_id}.mp3").unlink()  # an operator's clean-up
+    assert client.get(reverse("media:download", args=[done.pk])).status_code == 404
+    html = page(client, video)
+    assert "no longer stored" in html and "Try again" in html
+    client.post(reverse("media:request", args=[video.youtube_id]))
+    assert AudioExtraction.objects.exclude(pk=done.pk).get().status == Status.QUEUED
