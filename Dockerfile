@@ -10,7 +10,7 @@ COPY requirements/ requirements/
 RUN pip install -r requirements/base.txt
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=config.settings python manage.py collectstatic --no-input -v 0
-RUN useradd --create-home tubeindex
+RUN useradd --create-home tubeindex && mkdir -p /data/media && chown tubeindex /data/media
 USER tubeindex
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

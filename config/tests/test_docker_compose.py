@@ -80,3 +80,13 @@ def test_data_services_have_health_checks_and_volumes():
         assert "healthcheck" in SERVICES[name]
         assert SERVICES[name]["volumes"]
     assert SERVICES["elasticsearch"]["environment"]["discovery.type"] == "single-node"
+
+
+def test_web_and_worker_share_the_audio_files():
+    # The worker writes the MP3s (media/services.py), web serves their downloads.
+    media_root = SERVICES["web"]["environment"]["MEDIA_ROOT"]
+    assert SERVICES["worker"]["environment"]["MEDIA_ROOT"] == media_root
+    for name in ("web", "worker"):
+        volumes = {v.split(":")[1]: v.split(":")[0] for v in SERVICES[name]["volumes"]}
+        assert volumes[media_root] in COMPOSE["volumes"]
+    assert f"chown tubeindex {media_root}" in (ROOT / "Dockerfile").read_text()
