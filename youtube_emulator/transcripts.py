@@ -50,6 +50,7 @@ async def watch(request: web.Request) -> web.Response:
     title = video.title if video and video.status != DELETED else "YouTube"
     key = state.config.innertube_api_key
     initial_player = player_response(state, video_id, origin=_origin(request))
+    initial_data = _initial_data(state.dataset, video_id, video)
     # The library unescapes the page and looks for "INNERTUBE_API_KEY": "..." in it.
     config = {
         "INNERTUBE_API_KEY": key,
@@ -64,7 +65,7 @@ async def watch(request: web.Request) -> web.Response:
         f'<link rel="canonical" href="{YOUTUBE_ORIGIN}/watch?v={html.escape(video_id)}">'
         f"</head><body><script>ytcfg.set({json.dumps(config)});</script>"
         f"<script>var ytInitialPlayerResponse = {json.dumps(initial_player)};</script>"
-        f"<script>var ytInitialData = {json.dumps(_initial_data(video_id, title))};</script>"
+        f"<script>var ytInitialData = {json.dumps(initial_data)};</script>"
         f'<div id="player" data-video-id="{html.escape(video_id)}"></div></body></html>'
     )
     return _html(page)
@@ -95,26 +96,36 @@ async def embed(request: web.Request) -> web.Response:
     )
 
 
-def _initial_data(video_id: str, title: str) -> dict[str, Any]:
-    """The watch page's ytInitialData, cut to its frame: yt-dlp asks the API for it again
+def _initial_data(dataset: Dataset, video_id: str, video: Video | None) -> dict[str, Any]:
+    """The watch page's ytInitialData, cut to what yt-dlp reads: the title and date (primary
+    info), the channel (secondary info's owner). yt-dlp asks the API for it again
     (/youtubei/v1/next, not emulated) when `contents` is missing."""
+    shown = video is not None and video.status != DELETED
+    primary: dict[str, Any] = {"title": {"runs": [{"text": video.title if shown else "YouTube"}]}}
+    contents: list[dict[str, Any]] = [{"videoPrimaryInfoRenderer": primary}]
+    if shown:
+        published = time.gmtime(video.published_at)
+        primary["dateText"] = {"simpleText": time.strftime("%b %d, %Y", published)}
+        channel = dataset.channels[video.channel_index]
+        owner = {
+            "title": {
+                "runs": [
+                    {
+                        "text": channel.title,
+                        "navigationEndpoint": {
+                            "browseEndpoint": {"browseId": channel.id},
+                            "commandMetadata": {
+                                "webCommandMetadata": {"url": f"/channel/{channel.id}"}
+                            },
+                        },
+                    }
+                ]
+            },
+        }
+        contents.append({"videoSecondaryInfoRenderer": {"owner": {"videoOwnerRenderer": owner}}})
     return {
         "responseContext": {"serviceTrackingParams": []},
-        "contents": {
-            "twoColumnWatchNextResults": {
-                "results": {
-                    "results": {
-                        "contents": [
-                            {
-                                "videoPrimaryInfoRenderer": {
-                                    "title": {"runs": [{"text": title}]},
-                                }
-                            }
-                        ]
-                    }
-                }
-            }
-        },
+        "contents": {"twoColumnWatchNextResults": {"results": {"results": {"contents": contents}}}},
         "currentVideoEndpoint": {"watchEndpoint": {"videoId": video_id}},
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 
 import pytest
 from yt_dlp import YoutubeDL
@@ -35,6 +36,10 @@ def test_it_downloads_the_audio_and_converts_it_to_mp3(emulator, tmp_path):
     assert found["format"]["format_name"] == "mp3"
     assert found["streams"][0]["codec_name"] == "mp3"
     assert float(found["format"]["duration"]) == pytest.approx(media.media_seconds(video), abs=0.5)
+    tags = found["format"]["tags"]
+    channel = emulator.dataset.channels[video.channel_index]
+    published = time.strftime("%Y%m%d", time.gmtime(video.published_at))
+    assert (tags["title"], tags["artist"], tags["date"]) == (video.title, channel.title, published)
     assert sorted(p.name for p in tmp_path.iterdir()) == [mp3.path.name]  # no .m4a left over
     requests = emulator.control.stats()["requests"]
     assert requests["transcript.watch"] >= 1 and requests["media.videoplayback"] >= 1

@@ -111,7 +111,10 @@ def download_mp3(youtube_id: str, folder: Path, *, web_url: str | None = None) -
         "format": "bestaudio/best",
         "outtmpl": str(folder / "%(id)s.%(ext)s"),
         "postprocessors": [
-            {"key": "FFmpegExtractAudio", "preferredcodec": "mp3", "preferredquality": MP3_QUALITY}
+            {"key": "FFmpegExtractAudio", "preferredcodec": "mp3", "preferredquality": MP3_QUALITY},
+            # ID3 tags from the video (title, channel as artist, date, description), as
+            # people expect of an MP3 in their player.
+            {"key": "FFmpegMetadata", "add_metadata": True},
         ],
         "noplaylist": True,
         "noprogress": True,
