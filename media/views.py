@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from config.api import ApplicationError
 from media import selectors, services
 from videos.selectors import video_get
 
 
-@require_POST
 @login_required
 def audio_request(request: HttpRequest, youtube_id: str) -> HttpResponse:
     video = video_get(youtube_id=youtube_id)
+    if request.method != "POST":
+        # Back from signing in (login's `next`), or a bookmarked link: the page has the button.
+        return redirect("videos:video", youtube_id=youtube_id)
     try:
         _extraction, created = services.audio_extraction_request(user=request.user, video=video)
     except ApplicationError as exc:
@@ -29,6 +32,17 @@ def audio_request(request: HttpRequest, youtube_id: str) -> HttpResponse:
         else:
             messages.info(request, "This audio is already being extracted for you.")
     return redirect("videos:video", youtube_id=youtube_id)
+
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@login_required
+def audio_list(request: HttpRequest) -> HttpResponse:
+    """My audio: every extraction I asked for, newest first, with its state or its download."""
+    page = Paginator(selectors.audio_extraction_list_for(user=request.user), PAGE_SIZE)
+    return render(request, "media/list.html", {"page": page.get_page(request.GET.get("page"))})
 
 
 @require_GET

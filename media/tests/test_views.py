@@ -143,3 +143,26 @@ def test_a_removed_mp3_is_offered_again(client, alice, video, media_root):
     assert "no longer stored" in html and "Try again" in html
     client.post(reverse("media:request", args=[video.youtube_id]))
     assert AudioExtraction.objects.exclude(pk=done.pk).get().status == Status.QUEUED
+
+
+def test_my_audio_lists_my_extractions_only_and_pages(client, alice, bob, yt, video):
+    client.force_login(alice)
+    assert "Nothing yet" in client.get(reverse("media:list")).content.decode()
+    AudioExtraction.objects.create(user=alice, video=video, status=Status.FAILED, error="gone")
+    AudioExtraction.objects.create(user=bob, video=video)  # bob's: not on alice's page
+    others = [stored(yt.dataset.find_video("full", skip=n)) for n in range(1, 52)]
+    for other in others:
+        AudioExtraction.objects.create(user=alice, video=other)
+    first = client.get(reverse("media:list")).content.decode()
+    assert "page 1 of 2" in first and first.count("<tr>") == 51  # header + 50
+    second = client.get(reverse("media:list"), {"page": 2}).content.decode()
+    assert "Failed: gone" in second and second.count("<tr>") == 3  # header + 2
+    assert client.get(reverse("media:list"), {"page": "x"}).status_code == 200
+
+
+def test_back_from_signing_in_the_request_link_leads_to_the_page(client, alice, video):
+    client.force_login(alice)
+    answer = client.get(reverse("media:request", args=[video.youtube_id]))
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("videos:video", args=[video.youtube_id])
+    assert not AudioExtraction.objects.exists()
