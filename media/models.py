@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 
@@ -31,6 +32,8 @@ class AudioExtraction(models.Model):
     size_bytes = models.BigIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its latest task message was sent: the sweep's clock for a queued request.
+    queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)

@@ -23,8 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -88,25 +87,57 @@ def _name(youtube_id: str) -> str:
     return f"{AUDIO_DIR}/{youtube_id}.mp3"
 
 
+class NoFreeSlot(Exception):
+    """This worker process already runs AUDIO_CONCURRENCY extractions: try again shortly."""
+
+
 def audio_extraction_run(*, extraction_id: int) -> str:
-    """The task's body: claim, extract, record. Raises AudioTransient (the task retries)."""
-    claimed = AudioExtraction.objects.filter(
-        pk=extraction_id, status__in=AudioExtraction.ACTIVE
-    ).update(status=Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
-    if not claimed:
-        return "not active"  # done, failed, or deleted: a duplicate delivery
-    extraction = AudioExtraction.objects.select_related("video").get(pk=extraction_id)
-    youtube_id = extraction.video.youtube_id
-    target = audio_path(youtube_id)
-    if not target.exists():
-        try:
-            _extract(youtube_id, target)
-        except AudioTransient:
-            raise
-        except AudioError as exc:
-            return audio_extraction_fail(extraction_id=extraction_id, reason=exc.message)
-    _finish(extraction_id, status=Status.DONE, file=_name(youtube_id), size=target.stat().st_size)
-    return "done"
+    """The task's body: claim, extract, record. Raises AudioTransient (the task retries) and
+    NoFreeSlot (the task sends itself again, not counted as an attempt)."""
+    slots = _extraction_slots()
+    if not slots.acquire(blocking=False):
+        raise NoFreeSlot
+    try:
+        if not _claim(extraction_id):
+            return "not active"  # done, failed, or running elsewhere: a duplicate delivery
+        extraction = AudioExtraction.objects.select_related("video").get(pk=extraction_id)
+        youtube_id = extraction.video.youtube_id
+        target = audio_path(youtube_id)
+        if not target.exists():
+            try:
+                _extract(youtube_id, target)
+            except AudioTransient:
+                _unclaim(extraction_id)  # for the task's retry to claim
+                raise
+            except AudioError as exc:
+                return audio_extraction_fail(extraction_id=extraction_id, reason=exc.message)
+        size = target.stat().st_size
+        _finish(extraction_id, status=Status.DONE, file=_name(youtube_id), size=size)
+        return "done"
+    finally:
+        slots.release()
+
+
+def _claim(extraction_id: int) -> bool:
+    """queued -> running, in one conditional UPDATE; also a running one whose worker is gone
+    (started longer ago than any task can run: the sweep or the broker sent it again)."""
+    now = timezone.now()
+    lost = Q(status=Status.RUNNING, started_at__lt=now - timedelta(seconds=STALE_AFTER_S))
+    claimable = AudioExtraction.objects.filter(Q(status=Status.QUEUED) | lost, pk=extraction_id)
+    return bool(claimable.update(status=Status.RUNNING, started_at=now, attempts=F("attempts") + 1))
+
+
+def _unclaim(extraction_id: int) -> None:
+    AudioExtraction.objects.filter(pk=extraction_id, status=Status.RUNNING).update(
+        status=Status.QUEUED, queued_at=timezone.now()
+    )
+
+
+def audio_extraction_requeued(*, extraction_id: int) -> None:
+    """Its task was sent again (no free slot): the sweep's clock starts over."""
+    AudioExtraction.objects.filter(pk=extraction_id, status=Status.QUEUED).update(
+        queued_at=timezone.now()
+    )
 
 
 _slots: threading.BoundedSemaphore | None = None
@@ -114,7 +145,8 @@ _slots: threading.BoundedSemaphore | None = None
 
 def _extraction_slots() -> threading.BoundedSemaphore:
     """AUDIO_CONCURRENCY extractions at once in this process (gevent's semaphore under the
-    gevent pool, which patches threading)."""
+    gevent pool, which patches threading). A task finding none free sends itself again
+    rather than waiting: a wait would hold a worker slot and count against its time limit."""
     global _slots
     if _slots is None:
         _slots = threading.BoundedSemaphore(settings.AUDIO_CONCURRENCY)
@@ -125,13 +157,12 @@ def _extract(youtube_id: str, target: Path) -> None:
     """Download into a folder of its own, then move the MP3 into place in one rename, so a
     half-written file is never taken for a finished one (by this request or another)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _extraction_slots():
-        folder = Path(tempfile.mkdtemp(prefix=f".{youtube_id}-", dir=target.parent))
-        try:
-            mp3 = download_mp3(youtube_id, folder)
-            os.replace(mp3.path, target)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{youtube_id}-", dir=target.parent))
+    try:
+        mp3 = download_mp3(youtube_id, folder)
+        os.replace(mp3.path, target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def audio_extraction_fail(*, extraction_id: int, reason: str) -> str:
@@ -175,15 +206,19 @@ def audio_extraction_notify(*, extraction_id: int) -> bool:
 
 
 def audio_extraction_sweep(*, now=None) -> dict[str, int]:
-    """Beat, every few minutes: extractions still running long after any task could have, and
-    queued ones whose message went missing (the broker's Redis restarted, say), are queued
-    again; after MAX_ATTEMPTS starts they fail with the reason. A duplicate message is
-    harmless: the claim, the rename into place and the e-mail's claim are idempotent."""
+    """Beat, every few minutes: a request whose task should have run long ago is sent again.
+    That is a running one whose worker died (its message comes back from the broker only
+    after the visibility timeout, an hour), and a queued one whose message went missing (the
+    broker's Redis restarted, say) or waits behind a long queue. After MAX_ATTEMPTS starts it
+    fails with the reason. A duplicate message is harmless: only one claim wins, and the
+    rename into place and the e-mail's claim are idempotent."""
     from media.tasks import extract_audio
 
     now = now or timezone.now()
-    lost = AudioExtraction.objects.alias(touched=Coalesce("started_at", "created_at")).filter(
-        status__in=AudioExtraction.ACTIVE, touched__lt=now - timedelta(seconds=STALE_AFTER_S)
+    stale = now - timedelta(seconds=STALE_AFTER_S)
+    lost = AudioExtraction.objects.filter(
+        Q(status=Status.RUNNING, started_at__lt=stale)
+        | Q(status=Status.QUEUED, queued_at__lt=stale)
     )
     counts = {"requeued": 0, "failed": 0}
     for extraction in lost.only("pk", "attempts"):
@@ -193,9 +228,10 @@ def audio_extraction_sweep(*, now=None) -> dict[str, int]:
             extract_audio.delay(extraction.pk)  # it only sends the e-mail now
             counts["failed"] += 1
             continue
-        # started_at moves on, so the next sweep waits for this message's run first
+        # Queued again, with the sweep's clock started over: the next sweep waits for this
+        # message's run first.
         AudioExtraction.objects.filter(pk=extraction.pk, status__in=AudioExtraction.ACTIVE).update(
-            started_at=now
+            status=Status.QUEUED, queued_at=now
         )
         extract_audio.delay(extraction.pk)
         counts["requeued"] += 1

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 # Idempotent (the claim accepts a running row again, the file is moved into place in one
 # rename, the e-mail is claimed once), so a worker killed mid-download hands the message back.
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+SLOT_WAIT_S = 3
 
 
 @shared_task(
@@ -33,6 +34,14 @@ def extract_audio(self, extraction_id: int) -> str:
     """Extract, record the outcome, send the e-mail; the last retry records the failure."""
     try:
         outcome = services.audio_extraction_run(extraction_id=extraction_id)
+    except services.NoFreeSlot:
+        # This process is busy with others: again in a few seconds (maybe on another worker),
+        # not counted as an attempt.
+        services.audio_extraction_requeued(extraction_id=extraction_id)
+        extract_audio.apply_async(
+            (extraction_id,), countdown=SLOT_WAIT_S, retries=self.request.retries
+        )
+        return "waiting for a slot"
     except SoftTimeLimitExceeded:
         outcome = services.audio_extraction_fail(
             extraction_id=extraction_id, reason="extracting took longer than 15 minutes"

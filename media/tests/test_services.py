@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from config.api import ApplicationError
 from indexing.youtube.audio import AudioTransient
@@ -96,7 +97,7 @@ def test_a_transient_failure_leaves_it_to_the_retry_which_succeeds(alice, yt, vi
     with pytest.raises(AudioTransient):
         extract_audio(extraction.pk)  # called directly, Celery's retry re-raises
     extraction.refresh_from_db()
-    assert extraction.status == Status.RUNNING and not mail.outbox
+    assert extraction.status == Status.QUEUED and not mail.outbox  # for the retry to claim
     yt.control.reset()
     assert extract_audio(extraction.pk) == "done"
     extraction.refresh_from_db()
@@ -145,7 +146,7 @@ def test_the_sweep_requeues_only_extractions_left_behind_and_gives_up_in_the_end
     stuck, _ = ask(bob, video)
     redis_client.delete("media")
     later = stuck.created_at + timedelta(seconds=services.STALE_AFTER_S + 1)
-    AudioExtraction.objects.filter(pk=fresh.pk).update(created_at=later)  # asked just now
+    AudioExtraction.objects.filter(pk=fresh.pk).update(queued_at=later)  # asked just now
     AudioExtraction.objects.filter(pk=stuck.pk).update(
         status=Status.RUNNING, started_at=stuck.created_at, attempts=1
     )
@@ -177,3 +178,32 @@ def test_beat_runs_the_sweep_on_the_media_queue():
     app.loader.import_default_modules()
     assert task.task in app.tasks
     assert app.amqp.router.route({}, "media.tasks.extract_audio")["queue"].name == "media"
+
+
+def test_a_duplicate_message_does_not_run_it_twice(alice, video):
+    extraction, _ = ask(alice, video)
+    AudioExtraction.objects.filter(pk=extraction.pk).update(
+        status=Status.RUNNING, started_at=timezone.now()
+    )  # another worker is on it
+    assert extract_audio(extraction.pk) == "not active"
+    extraction.refresh_from_db()
+    assert extraction.status == Status.RUNNING and extraction.attempts == 0
+
+
+def test_a_busy_worker_sends_the_task_again_without_counting_an_attempt(alice, video, redis_client):
+    extraction, _ = ask(alice, video)
+    redis_client.delete("media")
+    slots = services._extraction_slots()
+    taken = 0
+    while slots.acquire(blocking=False):
+        taken += 1
+    try:
+        assert extract_audio(extraction.pk) == "waiting for a slot"
+    finally:
+        for _ in range(taken):
+            slots.release()
+    extraction.refresh_from_db()
+    assert extraction.status == Status.QUEUED and extraction.attempts == 0
+    assert extraction.queued_at > extraction.created_at
+    assert queued(redis_client) == [("media.tasks.extract_audio", [extraction.pk])]
+    assert extract_audio(extraction.pk) == "done"
