@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the EU consent page until a CONSENT=YES+ cookie is sent",
     )
+    p.add_argument(
+        "--media-max-seconds",
+        type=int,
+        default=20,
+        help="audio served for yt-dlp: a tone of the video's length up to this",
+    )
     p.add_argument("--latency", type=family_value, action="append", default=[])
     p.add_argument("--error-5xx-rate", type=family_value, action="append", default=[])
     p.add_argument("--error-429-rate", type=family_value, action="append", default=[])
@@ -119,6 +125,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         token_ttl_s=args.token_ttl,
         auto_approve=args.auto_approve,
         require_consent_cookie=args.consent_cookie,
+        media_max_seconds=max(1, args.media_max_seconds),
         fault_seed=args.fault_seed,
     )
     config.valid_keys.extend(args.valid_key)

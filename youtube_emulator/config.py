@@ -106,6 +106,8 @@ class EmulatorConfig:
     auto_approve: bool = False
     require_consent_cookie: bool = False
     innertube_api_key: str = "AIzaSyEmulatorInnertubeKey0000000000000"
+    # The audio /videoplayback serves is a tone of the video's length up to this (media.py).
+    media_max_seconds: int = 20
     faults: dict[str, FaultConfig] = field(
         default_factory=lambda: {family: FaultConfig() for family in FAMILIES}
     )

@@ -6,10 +6,10 @@ point at a googlevideo.com host that clients fetch as is, without the www.youtub
 and carry neither `signatureCipher` nor an `n` parameter for the JS-less clients yt-dlp uses
 without a JavaScript runtime (visionos), so no player JavaScript is needed.
 
-The audio is a sine tone made by ffmpeg (a pitch per video), at most MEDIA_MAX_SECONDS long
-whatever the video's length, so tests and the demo stay fast. /videoplayback honours both a
-`Range` header (206) and googlevideo's `range=START-END` query parameter (200 with the slice),
-which yt-dlp's chunked downloads use. Without ffmpeg on the emulator's machine it answers 503.
+The audio is a sine tone made by ffmpeg (a pitch per video), as long as the video up to
+`media_max_seconds` (config, 20 by default), so tests and the demo stay fast. /videoplayback
+honours both a `Range` header (206) and googlevideo's `range=START-END` query parameter (200
+with the slice), which yt-dlp's chunked downloads use. Without ffmpeg it answers 503.
 """
 
 from __future__ import annotations
@@ -30,14 +30,13 @@ from youtube_emulator.state import STATE_KEY
 
 AUDIO_ITAG = 140
 AUDIO_MIME = 'audio/mp4; codecs="mp4a.40.2"'
-MEDIA_MAX_SECONDS = 20
 EXPIRES_IN_S = 21540  # what YouTube's streamingData says: just under six hours
 _RANGE_HEADER = re.compile(r"bytes=(\d*)-(\d*)$")
 _RANGE_PARAM = re.compile(r"(\d+)-(\d*)$")
 
 
-def media_seconds(video: Video) -> int:
-    return max(1, min(video.duration_s, MEDIA_MAX_SECONDS))
+def media_seconds(video: Video, max_seconds: int) -> int:
+    return max(1, min(video.duration_s, max_seconds))
 
 
 def streaming_data(origin: str, video: Video, now: float) -> dict[str, Any]:
@@ -116,8 +115,8 @@ async def _encode(seconds: int, pitch: int) -> bytes:
         return path.read_bytes()
 
 
-async def audio_bytes(video: Video) -> bytes:
-    future = _cached_audio(video.id, media_seconds(video), _pitch(video))
+async def audio_bytes(video: Video, seconds: int) -> bytes:
+    future = _cached_audio(video.id, seconds, _pitch(video))
     try:
         return await asyncio.shield(future)
     except Exception:
@@ -137,7 +136,7 @@ async def videoplayback(request: web.Request) -> web.StreamResponse:
     if request.query.get("itag") != str(AUDIO_ITAG) or expire < state.clock.now():
         return web.Response(status=403, text="")  # googlevideo: a stale or forged URL
     try:
-        body = await audio_bytes(video)
+        body = await audio_bytes(video, media_seconds(video, state.config.media_max_seconds))
     except FileNotFoundError:
         return web.Response(status=503, text="the emulator needs ffmpeg to serve audio")
     headers = {"Accept-Ranges": "bytes", "Content-Type": "audio/mp4"}

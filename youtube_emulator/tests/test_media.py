@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 
 import pytest
 import requests
@@ -116,7 +117,20 @@ def test_videoplayback_refuses_stale_forged_and_unknown_urls(emulator):
     assert requests.get(unknown, timeout=30).status_code == 404
 
 
-def test_media_is_short_whatever_the_videos_length(emulator):
-    long_video = max((emulator.dataset.video(i) for i in range(200)), key=lambda v: v.duration_s)
-    assert long_video.duration_s > media.MEDIA_MAX_SECONDS
-    assert media.media_seconds(long_video) == media.MEDIA_MAX_SECONDS
+@needs_ffmpeg
+def test_the_audio_is_a_tone_as_long_as_the_video_up_to_the_configured_length(emulator, tmp_path):
+    assert emulator.control.set_config()["media_max_seconds"] == 20  # the default
+    emulator.control.set_config(media_max_seconds=3)
+    video = max((emulator.dataset.video(i) for i in range(200)), key=lambda v: v.duration_s)
+    path = tmp_path / "audio.m4a"
+    path.write_bytes(requests.get(audio_url(emulator, video), timeout=30).content)
+    seconds = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert float(seconds) == pytest.approx(3, abs=0.1) and video.duration_s > 3
+    assert media.media_seconds(video, 10**6) == video.duration_s
+    bad = requests.patch(f"{emulator.base_url}/_emulator/config", json={"media_max_seconds": "x"})
+    assert bad.status_code == 400
