@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -42,7 +43,14 @@ STALE_AFTER_S = 20 * 60
 MAX_ATTEMPTS = 6
 
 
+_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def audio_path(youtube_id: str) -> Path:
+    """MEDIA_ROOT/audio/<youtube_id>.mp3; an id that is not one (a slash, dots) is refused
+    rather than turned into a path."""
+    if not _YOUTUBE_ID.fullmatch(youtube_id):
+        raise ValueError(f"not a YouTube video id: {youtube_id!r}")
     return Path(settings.MEDIA_ROOT) / AUDIO_DIR / f"{youtube_id}.mp3"
 
 
@@ -57,7 +65,10 @@ def audio_extraction_request(*, user, video) -> tuple[AudioExtraction, bool]:
         raise ApplicationError(
             "Your account has no e-mail address to send the link to.", status_code=400
         )
-    existing = audio_path(video.youtube_id)
+    try:
+        existing = audio_path(video.youtube_id)
+    except ValueError as exc:
+        raise ApplicationError(f"No audio can be extracted for this video: {exc}") from exc
     ready = {}
     if existing.exists():  # made for an earlier request: ready at once, the task only mails
         ready = {

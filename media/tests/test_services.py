@@ -207,3 +207,19 @@ def test_a_busy_worker_sends_the_task_again_without_counting_an_attempt(alice, v
     assert extraction.queued_at > extraction.created_at
     assert queued(redis_client) == [("media.tasks.extract_audio", [extraction.pk])]
     assert extract_audio(extraction.pk) == "done"
+
+
+def test_a_video_id_never_becomes_a_path_outside_the_audio_folder(media_root):
+    assert services.audio_path("dQw4w9WgXcQ") == media_root / "audio" / "dQw4w9WgXcQ.mp3"
+    for bad in ("../settings", "a/b", "", "x" * 33, "..", "id.mp3"):
+        with pytest.raises(ValueError, match="not a YouTube video id"):
+            services.audio_path(bad)
+
+
+def test_a_video_whose_id_is_not_one_is_refused_with_a_message(alice):
+    from videos.models import Video
+
+    odd = Video.objects.create(youtube_id="../odd", title="Odd")
+    with pytest.raises(ApplicationError, match="No audio can be extracted"):
+        services.audio_extraction_request(user=alice, video=odd)
+    assert not AudioExtraction.objects.exists()
