@@ -43,6 +43,11 @@ STALE_AFTER_S = 20 * 60
 MAX_ATTEMPTS = 6
 
 
+def _name(youtube_id: str) -> str:
+    """The MP3's name in the storage (the extraction's `file`), one per video."""
+    return f"{AUDIO_DIR}/{youtube_id}.mp3"
+
+
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
@@ -51,7 +56,7 @@ def audio_path(youtube_id: str) -> Path:
     rather than turned into a path."""
     if not _YOUTUBE_ID.fullmatch(youtube_id):
         raise ValueError(f"not a YouTube video id: {youtube_id!r}")
-    return Path(settings.MEDIA_ROOT) / AUDIO_DIR / f"{youtube_id}.mp3"
+    return Path(settings.MEDIA_ROOT) / _name(youtube_id)
 
 
 def audio_extraction_request(*, user, video) -> tuple[AudioExtraction, bool]:
@@ -92,10 +97,6 @@ def audio_extraction_request(*, user, video) -> tuple[AudioExtraction, bool]:
         return active, False
     logger.info("audio of %s requested (extraction %s)", video.youtube_id, extraction.pk)
     return extraction, True
-
-
-def _name(youtube_id: str) -> str:
-    return f"{AUDIO_DIR}/{youtube_id}.mp3"
 
 
 class NoFreeSlot(Exception):

@@ -84,15 +84,6 @@ _AUDIO: dict[tuple[int, str, int, int], asyncio.Future[bytes]] = {}
 _AUDIO_KEPT = 64
 
 
-def _cached_audio(video_id: str, seconds: int, pitch: int) -> asyncio.Future[bytes]:
-    key = (id(asyncio.get_running_loop()), video_id, seconds, pitch)
-    if key not in _AUDIO:
-        if len(_AUDIO) >= _AUDIO_KEPT:
-            _AUDIO.pop(next(iter(_AUDIO)))
-        _AUDIO[key] = asyncio.ensure_future(_encode(seconds, pitch))
-    return _AUDIO[key]
-
-
 async def _encode(seconds: int, pitch: int) -> bytes:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
@@ -116,11 +107,16 @@ async def _encode(seconds: int, pitch: int) -> bytes:
 
 
 async def audio_bytes(video: Video, seconds: int) -> bytes:
-    future = _cached_audio(video.id, seconds, _pitch(video))
+    pitch = _pitch(video)
+    key = (id(asyncio.get_running_loop()), video.id, seconds, pitch)
+    if key not in _AUDIO:
+        if len(_AUDIO) >= _AUDIO_KEPT:
+            _AUDIO.pop(next(iter(_AUDIO)))
+        _AUDIO[key] = asyncio.ensure_future(_encode(seconds, pitch))
     try:
-        return await asyncio.shield(future)
+        return await asyncio.shield(_AUDIO[key])
     except Exception:
-        _AUDIO.pop(next((k for k, v in _AUDIO.items() if v is future), None), None)  # not kept
+        _AUDIO.pop(key, None)  # a failed encode is not kept
         raise
 
 

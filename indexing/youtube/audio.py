@@ -149,14 +149,13 @@ def _classify(exc: DownloadError) -> AudioError:
     if isinstance(cause, PostProcessingError):
         return AudioUnavailable(f"converting to MP3 failed: {message}")
     if isinstance(cause, ExtractorError):
-        inner = cause.orig_msg if hasattr(cause, "orig_msg") else str(cause)
+        # expected: YouTube's own answer (private, unavailable, age gate, no such format).
+        reason = _clean(cause.orig_msg)
         if cause.expected and not isinstance(cause.cause, (HTTPError, TransportError)):
-            return AudioUnavailable(_clean(inner))
+            return AudioUnavailable(reason)
         if isinstance(cause.cause, HTTPError) and cause.cause.status in (403, 404, 410):
-            return AudioUnavailable(_clean(inner))
-        return AudioTransient(_clean(inner))
-    if "Requested format is not available" in message:
-        return AudioUnavailable("YouTube offers no audio format for this video")
+            return AudioUnavailable(reason)
+        return AudioTransient(reason)
     return AudioTransient(message)
 
 
