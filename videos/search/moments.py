@@ -1,11 +1,29 @@
-"""Place a match at the second it is said, not at the start of its ~30 s chunk."""
+"""Place a match at the second it is said, not at the start of its ~30 s chunk; mark it.
+
+A snippet is marked here, in Python, from the positions PostgreSQL stored in the chunk's vector
+(`marked_window`), not by ts_headline(), which parses and stems the chunk's whole text again:
+31 µs a snippet, 1.9 ms of a common word's 60, against ~6 µs for reading the positions and a
+few µs here (docs/BENCHMARKS.md, ninth pass). PostgreSQL's parser gives every token but blanks
+a position, stop words included; in plain text (PLAIN_TEXT: ASCII letters, digits and simple
+punctuation, no hyphenated words, decimals, hosts, tags or entities, which it parses as
+compound tokens) a token is exactly a run of letters and digits, so the n-th run is position n.
+Texts that are not plain keep ts_headline().
+"""
 
 from __future__ import annotations
 
 import bisect
+import functools
+import re
 from collections.abc import Sequence
 
 CONTEXT_WORDS = 3
+# Plain text, as PostgreSQL's regular expressions read it (moments statement) and Python's:
+# a text matching this is NOT plain. Kept to one syntax both engines read alike.
+NOT_PLAIN_TEXT = r"[^A-Za-z0-9 ,.!?;:'\"()\[\]-]|[A-Za-z0-9][-.:][A-Za-z0-9]"
+WINDOW_WORDS = 30  # as ts_headline's MaxWords
+WORDS_BEFORE = 4  # words shown before the first match
+_POSITIONS = re.compile(r"[:,]([0-9]+)")  # in a tsvector's text form: 'peopl':12A,40A
 
 
 def match_offset(text: str, headline: str, start_sel: str, stop_sel: str) -> int | None:
@@ -42,3 +60,77 @@ def moment_start(
         return chunk_start
     index = bisect.bisect_right(segment_offsets, offset) - 1
     return segment_starts[max(index, 0)]
+
+
+@functools.lru_cache(maxsize=256)
+def _words(least: int, most: int) -> re.Pattern[str]:
+    """`least` to `most` more words (whole runs of letters and digits) and what is between."""
+    return re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+(?![A-Za-z0-9])){{{least},{most}}}")
+
+
+_NEXT_WORD = re.compile(r"[^A-Za-z0-9]*([A-Za-z0-9]+)")
+
+
+def _word(text: str, n: int, at: int, done: int) -> tuple[int, int] | None:
+    """(start, end) of word n of `text`, looking from `at`, the end of word `done` (< n); None
+    when the text has fewer words. A regular expression skips the words between, so no word
+    becomes a Python object (splitting the text into words cost 4-7 µs a snippet)."""
+    if n - 1 > done:
+        skipped = _words(n - 1 - done, n - 1 - done).match(text, at)
+        if skipped is None:
+            return None
+        at = skipped.end()
+    word = _NEXT_WORD.match(text, at)
+    return None if word is None else word.span(1)
+
+
+def marked_window(
+    text: str,
+    positions: Sequence[int],
+    first_letters: str,
+    start_sel: str,
+    stop_sel: str,
+    *,
+    words: int = WINDOW_WORDS,
+    before: int = WORDS_BEFORE,
+) -> tuple[str, int] | None:
+    """The snippet of plain `text` around its first match, the words at `positions` (1-based,
+    ascending, from the chunk's vector) between the markers, and the character offset of the
+    first one; None when the positions do not fit the text (a word past its end, or one whose
+    first letter is none of the query's lexemes' `first_letters`), which ts_headline() then
+    marks instead. The window is `words` long, from `before` words before the first match."""
+    if not positions:
+        return None
+    begin = max(1, positions[0] - before)
+    end = begin + words - 1
+    found = _word(text, begin, 0, 0)
+    if found is None:
+        return None
+    window_start, at = found
+    done = begin
+    pieces: list[str] = []
+    last, offset = window_start, -1
+    for position in positions:
+        if position > end:
+            break
+        if position != done:
+            found = _word(text, position, at, done)
+            if found is None:
+                return None
+            at, done = found[1], position
+        start, stop = found
+        if text[start].lower() not in first_letters:
+            return None
+        pieces += (text[last:start], start_sel, text[start:stop], stop_sel)
+        last = stop
+        if offset < 0:
+            offset = start
+    rest = _words(0, end - done).match(text, at)
+    pieces.append(text[last : rest.end() if rest else at])
+    return "".join(pieces), offset
+
+
+def vector_positions(vector_text: str) -> list[int]:
+    """The positions in a tsvector's text form ('peopl':12A,40A 'know':3A), ascending. Plain
+    text's lexemes are letters and digits only, so a colon or comma starts a position."""
+    return sorted(map(int, _POSITIONS.findall(vector_text)))

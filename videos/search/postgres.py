@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from videos.models import SEARCH_CONFIG, TIER_ORDER, SearchTier
 from videos.search import trigram
 from videos.search.filters import CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
-from videos.search.moments import match_offset, moment_start
+from videos.search.moments import (
+    NOT_PLAIN_TEXT,
+    marked_window,
+    match_offset,
+    moment_start,
+    vector_positions,
+)
 from videos.search.prepared import prepared_cursor
 from videos.search.query import (
     ParsedQuery,
@@ -48,6 +54,21 @@ MAX_PREFIX_LEXEMES = 20  # a prefix standing for more stays a prefix (_chunk_que
 TYPO_PASS_BELOW = 20
 MIN_FUZZY_LENGTH = 4
 START, STOP = "\x02", "\x03"
+# The query's lexemes (one row over CTE q, parameter TSQUERY_LEXEME), from its text form
+# ('peopl' & 'know':*): `words` match whole, `prefixes` start lexemes, `letters` are their first
+# letters.
+TSQUERY_LEXEME = r"'((?:[^']|'')*)'(:\*)?"
+QUERY_LEXEMES = """SELECT
+    coalesce(array_agg(m[1]) FILTER (WHERE m[2] IS NULL), '{}') AS words,
+    coalesce(array_agg(m[1]) FILTER (WHERE m[2] IS NOT NULL), '{}') AS prefixes,
+    coalesce(string_agg(DISTINCT left(m[1], 1), ''), '') AS letters
+    FROM q, regexp_matches(q.q::text, %s, 'g') AS m"""
+# A chunk's vector {v} cut to the lexemes of lx (QUERY_LEXEMES) it holds, as text
+# ('peopl':12A,40A), NULL when none: chunks' vectors carry no weights, so those weighted A are
+# the matches (unnest() of every lexeme's positions cost ~7 µs a chunk, this ~1).
+MATCHED_LEXEMES = """nullif(ts_filter(setweight({v}, 'A', CASE WHEN lx.prefixes = '{{}}'
+    THEN lx.words ELSE lx.words || ARRAY(SELECT l FROM unnest(tsvector_to_array({v})) l
+    WHERE l ^@ ANY(lx.prefixes)) END), '{{a}}')::text, '')"""
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=2"
 # In float8 (date_part), not numeric (extract): numeric exp() cost ~2.5 µs a candidate, 2.5 ms
 # of a common word's 1,000 candidates.
@@ -515,38 +536,75 @@ class PostgresBackend:
     def _moments_for(
         self, query: ParsedQuery, video_ids: list[int], per_video: int
     ) -> dict[int, list[Moment]]:
-        """Best `per_video` moments of each video, highlighted; only these rows get ts_headline.
+        """Best `per_video` moments of each video, highlighted.
 
         No search_tier predicate here, so the planner cannot use the partial GIN indexes and
-        reads each video's few chunks through the (video_id, position) index instead.
+        reads each video's few chunks through the (video_id, position) index instead. A plain
+        text's matched positions are read from its vector and marked in Python (moments.py);
+        ts_headline() runs on the other texts only (and, in a second statement, on any whose
+        positions do not fit their text, which plain text should never have).
         """
         if not video_ids or per_video <= 0:
             return {}
         excl, excl_params = self._excluded_sql(query, "c.search_vector")
+        matched = MATCHED_LEXEMES.format(v="s.search_vector")
         sql = f"""
-            WITH q AS ({Q_CTE})
-            SELECT s.video_id, v.youtube_id, s.start, s.text, s.segment_starts, s.segment_offsets,
-                ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s)
+            WITH q AS ({Q_CTE}), lx AS MATERIALIZED ({QUERY_LEXEMES})
+            SELECT s.id, s.video_id, v.youtube_id, s.start, s.text, s.segment_starts,
+                s.segment_offsets, lx.letters, k.marks,
+                CASE WHEN k.marks IS NULL THEN ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s) END
             FROM (
-                SELECT c.video_id, c.start, c.text, c.segment_starts, c.segment_offsets,
-                    row_number() OVER (
+                SELECT c.id, c.video_id, c.start, c.text, c.segment_starts, c.segment_offsets,
+                    c.search_vector, row_number() OVER (
                     PARTITION BY c.video_id
                     ORDER BY ts_rank_cd(c.search_vector, q.q) DESC, c.position) AS rn
                 FROM {CHUNK_TABLE} c, q
                 WHERE c.video_id = ANY(%s) AND c.search_vector @@ q.q{excl}
-            ) s JOIN {VIDEO_TABLE} v ON v.id = s.video_id, q
+            ) s JOIN {VIDEO_TABLE} v ON v.id = s.video_id, q, lx,
+            LATERAL (SELECT CASE WHEN s.text !~ %s THEN {matched} END AS marks OFFSET 0) k
             WHERE s.rn <= %s
             ORDER BY s.video_id, s.rn
         """
-        params = [to_tsquery_text(query), HEADLINE_OPTIONS, video_ids, *excl_params, per_video]
-        found: dict[int, list[Moment]] = {}
+        params = [
+            to_tsquery_text(query),
+            TSQUERY_LEXEME,
+            HEADLINE_OPTIONS,
+            video_ids,
+            *excl_params,
+            NOT_PLAIN_TEXT,
+            per_video,
+        ]
         with prepared_cursor() as cursor:
             cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                video_id, youtube_id, chunk_start, text, starts, offsets, headline = row
-                offset = match_offset(text, headline, START, STOP)
-                start = moment_start(chunk_start, offset, starts, offsets)
-                found.setdefault(video_id, []).append(
-                    Moment(start, moment_url(youtube_id, start), snippet_html(headline))
-                )
+            rows = cursor.fetchall()
+        snippets: dict[int, tuple[str, int | None]] = {}
+        for chunk_id, _v, _y, _s, text, _ss, _so, letters, marks, headline in rows:
+            if marks and (
+                window := marked_window(text, vector_positions(marks), letters, START, STOP)
+            ):
+                snippets[chunk_id] = window
+            elif headline is not None:
+                snippets[chunk_id] = (headline, match_offset(text, headline, START, STOP))
+        if unfit := [row[0] for row in rows if row[0] not in snippets]:
+            for chunk_id, text, headline in self._headlines(query, unfit):
+                snippets[chunk_id] = (headline, match_offset(text, headline, START, STOP))
+        found: dict[int, list[Moment]] = {}
+        for chunk_id, video_id, youtube_id, chunk_start, text, starts, offsets, *_ in rows:
+            # (A chunk deleted since the first statement: its text, unmarked.)
+            headline, offset = snippets.get(chunk_id, (text, None))
+            start = moment_start(chunk_start, offset, starts, offsets)
+            found.setdefault(video_id, []).append(
+                Moment(start, moment_url(youtube_id, start), snippet_html(headline))
+            )
         return found
+
+    def _headlines(self, query: ParsedQuery, chunk_ids: list[int]) -> list[tuple[int, str, str]]:
+        """(id, text, ts_headline) of these chunks."""
+        sql = f"""
+            WITH q AS ({Q_CTE})
+            SELECT c.id, c.text, ts_headline('{SEARCH_CONFIG}', c.text, q.q, %s)
+            FROM {CHUNK_TABLE} c, q WHERE c.id = ANY(%s)
+        """
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, [to_tsquery_text(query), HEADLINE_OPTIONS, chunk_ids])
+            return cursor.fetchall()

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import given
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from videos.search.moments import match_offset, moment_start
+from videos.search import postgres
+from videos.search.moments import (
+    NOT_PLAIN_TEXT,
+    marked_window,
+    match_offset,
+    moment_start,
+    vector_positions,
+)
 from videos.services import Segment, chunk_segments
 
 START, STOP = "\x02", "\x03"
@@ -50,3 +60,82 @@ def test_the_moment_is_the_start_of_the_line_holding_the_match(offset, expected)
 
 def test_chunks_stored_before_line_positions_existed_keep_their_start():
     assert moment_start(30.0, 15, [], []) == 30.0
+
+
+# --- marking a plain text from its vector's positions, against ts_headline -----------------
+
+WORDS = [
+    "the", "people", "know", "don't", "it's", "making", "made", "cities", "city", "try",
+    "tries", "happily", "3", "2024", "mp3", "a", "is", "flux", "capacitor", "running", "ran",
+]  # fmt: skip
+PUNCTUATION = ["", "", "", ",", ".", "?", "!", ";", ":", '"', "(", ")", "'"]
+
+
+def _headline_all(cursor, text: str, typed: str) -> tuple[str | None, str, str]:
+    """(the engine's matched lexemes of `text` for the query `typed`, the query's first
+    letters, PostgreSQL's ts_headline marking every match)."""
+    cursor.execute(
+        f"""WITH q AS (SELECT to_tsquery('english', %s) AS q), lx AS ({postgres.QUERY_LEXEMES})
+        SELECT {postgres.MATCHED_LEXEMES.format(v="to_tsvector('english', %s)")}, lx.letters,
+            ts_headline('english', %s, q.q, 'HighlightAll=true, StartSel=\x02, StopSel=\x03')
+        FROM q, lx""",
+        [typed, postgres.TSQUERY_LEXEME, text, text, text],
+    )
+    return cursor.fetchone()
+
+
+@pytest.mark.django_db
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(PUNCTUATION)), min_size=1),
+    st.data(),
+)
+def test_plain_text_is_marked_as_ts_headline_marks_it(said, data):
+    text = " ".join(word + mark for word, mark in said)
+    assert not re.search(NOT_PLAIN_TEXT, text)
+    word = data.draw(st.sampled_from([w for w, _ in said]))
+    typed = data.draw(st.sampled_from([word, f"{word[:3]}:*", f"{word} | flux"]))
+    with connection.cursor() as cursor:
+        matched, letters, headline = _headline_all(cursor, text, typed.replace("'", "''"))
+    if matched is None:  # a stop word: nothing to mark
+        assert START not in headline
+        return
+    marked = marked_window(
+        text, vector_positions(matched), letters, START, STOP, words=10**6, before=10**6
+    )
+    assert marked is not None
+    snippet, offset = marked
+    assert snippet == headline.rstrip(" ,.?!;:\"()'")
+    assert offset == match_offset(text, headline, START, STOP)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a well-known fact",
+        "version 3.5 is out",
+        "see example.com today",
+        "<b>bold</b> words",
+        "caf\u00e9 au lait",
+        "at 10:30 sharp",
+    ],
+)
+def test_text_that_postgresql_parses_into_compound_tokens_is_not_plain(text):
+    assert re.search(NOT_PLAIN_TEXT, text)
+
+
+def test_the_window_starts_a_few_words_before_the_first_match():
+    text = " ".join(f"w{i}" for i in range(1, 101))
+    snippet, offset = marked_window(text, [50, 52, 90], "w", START, STOP)
+    words = snippet.replace(START, "").replace(STOP, "").split()
+    assert words[0] == "w46" and len(words) == 30
+    assert f"{START}w50{STOP} w51 {START}w52{STOP}" in snippet
+    assert "w90" not in snippet
+    assert offset == text.index("w50")
+
+
+def test_positions_that_do_not_fit_the_text_are_left_to_ts_headline():
+    assert marked_window("only three words", [4], "o", START, STOP) is None
+    assert marked_window("only three words", [2], "x", START, STOP) is None
+    assert marked_window("only three words", [], "o", START, STOP) is None
+    assert vector_positions("'peopl':12A,40A 'know':3A") == [3, 12, 40]

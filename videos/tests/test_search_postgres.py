@@ -852,3 +852,42 @@ def test_only_chunk_queries_with_a_prefix_expand_it():
         assert all(
             "@@ qc.x" in sql and "ts_rank_cd(c.search_vector, qc.q" in sql for sql in ranking
         )
+
+
+def test_a_typed_prefix_is_highlighted_in_what_is_said():
+    add_video("prefixmark1", said=[*filler(0, 8), (40.0, "the flux capacitor hums")])
+    (moment,) = video_search(q="flux capac").hits[0].moments
+    assert "<mark>flux</mark> <mark>capacitor</mark>" in moment.snippet_html
+    assert moment.start == 40.0
+
+
+def test_text_postgresql_parses_into_compound_words_is_highlighted_by_ts_headline():
+    add_video("compound001", said=[(0.0, "a state-of-the-art flux, version 3.5")])
+    (moment,) = video_search(q="flux").hits[0].moments
+    assert "<mark>flux</mark>" in moment.snippet_html
+    assert "state-of-the-art" in moment.snippet_html
+
+
+def test_a_vector_that_does_not_fit_its_text_is_highlighted_by_ts_headline():
+    add_video("misfit00001", said=[(0.0, "flux is here"), (3.0, "and there")])
+    with connection.cursor() as cursor:
+        # The vector says word 9; the text has five words (an update of the text alone
+        # recomputes the vector, so this cannot happen but by hand).
+        cursor.execute(
+            "UPDATE videos_transcriptchunk SET search_vector = 'flux:9'::tsvector"
+            " WHERE video_id = (SELECT id FROM videos_video WHERE youtube_id = 'misfit00001')"
+        )
+    (moment,) = video_search(q="flux", use_cache=False).hits[0].moments
+    assert moment.snippet_html.startswith("<mark>flux</mark> is here")
+    assert moment.start == 0.0
+
+
+def test_a_long_chunk_shows_the_words_around_its_first_match():
+    words = [f"word{chr(97 + i % 26)}{i}" for i in range(100)]
+    words[60] = "gizmo"
+    add_video("longchunk01", said=[(0.0, " ".join(words[:50])), (20.0, " ".join(words[50:]))])
+    (moment,) = video_search(q="gizmo").hits[0].moments
+    shown = moment.snippet_html.replace("<mark>", "").replace("</mark>", "").split()
+    assert shown[:5] == [*words[56:60], "gizmo"]
+    assert shown[-1] == words[85]  # 30 words in all
+    assert moment.start == 20.0
