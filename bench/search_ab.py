@@ -4,14 +4,14 @@
 
 Runs bench/search.py's query mix (its corpus must be built: `bench/search.py --build-only`)
 through the selector, alternating for every query between the PostgreSQL engine of REV
-(videos/search/postgres.py, filters.py and prepared.py as they were there, loaded as modules of
-their own) and the working tree's, in alternating order, so both see the same machine at the
-same moment.
+(videos/search/postgres.py, filters.py, trigram.py and prepared.py as they were there, loaded
+as modules of their own) and the working tree's, in alternating order, so both see the same
+machine at the same moment.
 Separate runs of bench/search.py on these machines differed by up to 40 % from one another;
 the ratio of an interleaved pair moved by a few percent.
 
 Reports p50/p95/p99 per kind for both and the ratio (working tree / base), and how many of the
-mix's first pages differ between them (ids and order). Only those three modules are swapped: the
+mix's first pages differ between them (ids and order). Only those four modules are swapped: the
 query parser, selector and schema are the working tree's for both, so REV must run on the
 current schema (an engine that ignores a newer column is fine).
 """
@@ -32,12 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench._common import ROOT, base_parser, percentile, print_table, ratio, write_json
 
-MODULES = ("prepared", "filters", "postgres")
+MODULES = ("prepared", "trigram", "filters", "postgres")
 
 
 def load_engine(rev: str, into: Path):
-    """PostgresBackend of `rev`: its prepared.py, filters.py and postgres.py as modules of their
-    own, the last one using the first two."""
+    """PostgresBackend of `rev`: its prepared.py, trigram.py, filters.py and postgres.py as
+    modules of their own, the last one using the others."""
     loaded = {}
     for name in MODULES:
         source = subprocess.run(
@@ -57,6 +57,7 @@ def load_engine(rev: str, into: Path):
         loaded[name] = module
     engine = loaded["postgres"]
     engine.prepared_cursor = loaded["prepared"].prepared_cursor
+    engine.trigram = loaded["filters"].trigram = loaded["trigram"]
     for name, value in vars(engine).copy().items():
         if getattr(value, "__module__", None) == "videos.search.filters" or name.endswith("_TABLE"):
             setattr(engine, name, getattr(loaded["filters"], name))

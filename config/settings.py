@@ -91,6 +91,12 @@ if strict_bool("DB_POOL", default=True):
         # Wait for a free connection rather than fail the task when the pool is busy.
         "timeout": strict_int("DB_POOL_TIMEOUT", default=60, minimum=1),
     }
+# Typo tolerance finds close channel names through their trigram index at this threshold
+# (videos.search.trigram.CHANNEL_SIMILARITY; without it, by comparing every name). A
+# DATABASE_URL with its own `options` keeps them.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "options", "-c pg_trgm.word_similarity_threshold=0.4"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -156,10 +156,9 @@ def resolve_channels(value: str) -> tuple[list[tuple[int, str, str]], bool]:
         )
         if (rows := cursor.fetchall()) or not trigram.available():
             return rows, False
+        closest, params = trigram.closest_channels_sql(5, value)
         cursor.execute(
-            f"{columns} JOIN ({trigram.closest_channels_sql(5)}) ch ON ch.id = c.id"
-            " ORDER BY ch.sim DESC, ch.id",
-            [value, value],
+            f"{columns} JOIN ({closest}) ch ON ch.id = c.id ORDER BY ch.sim DESC, ch.id", params
         )
         return cursor.fetchall(), True
 

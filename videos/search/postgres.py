@@ -487,14 +487,14 @@ class PostgresBackend:
                 " WHERE FALSE)",
                 [],
             )
-        text = query.plain_text()
+        closest, params = trigram.closest_channels_sql(5, query.plain_text())
         sql = f"""fuzzy AS (
             SELECT v.id, 1.0 + 0.9 * ch.sim AS tier, v.pub FROM (
-                {trigram.closest_channels_sql(5)}) ch,
+                {closest}) ch,
             LATERAL (SELECT v.id, v.published_at AS pub FROM {VIDEO_TABLE} v
                      WHERE v.channel_id = ch.id{filters.where()}
                      ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT %s) v)"""
-        return sql, [text, text, *filters.params, depth]
+        return sql, [*params, *filters.params, depth]
 
     def _newest_matching(
         self, query: ParsedQuery, filters: FilterSql, offset: int, limit: int

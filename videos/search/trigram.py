@@ -24,31 +24,45 @@ KNN_FROM_CHANNELS = 1000
 _state: dict[str, float | bool] = {"checked_at": -1e9, "available": False, "channels": 0.0}
 
 
-def closest_channels_sql(limit: int) -> str:
-    """The `limit` channels whose names are closest to a text (its two parameters), as
-    (id, sim), the closest first, those at least CHANNEL_SIMILARITY, ties broken by id (names
-    often tie: "Ada's Guitar Workshop", "Ben's Guitar Workshop").
+# The session's threshold for `text <% title`, which the names' GiST index answers; the
+# connection sets it to CHANNEL_SIMILARITY (config/settings.py, DATABASES OPTIONS).
+THRESHOLD_SETTING = "pg_trgm.word_similarity_threshold"
 
-    word_similarity() over every channel costs ~2 µs a channel (17 ms for 10,000). From
-    KNN_FROM_CHANNELS on, the names' GiST trigram index (migration 0015) hands them out by
-    word-similarity distance, nearest first (1.5 ms for 10,000): it reads twice `limit`, so
-    the same channels come first as long as the ties fit (its cost grows with that limit:
-    ~0.2 ms for 5, 0.3 for 10, 1.5 for 50). Below it, PostgreSQL sorts every channel by the
-    distance instead of using the index, which cost more than the plain scan (1.3 against
-    0.9 ms for 403 channels; the index was used from ~1,000). Channels as of the last check
-    (available())."""
+
+def closest_channels_sql(limit: int, text: str) -> tuple[str, list[object]]:
+    """The `limit` channels whose names are closest to `text`, as (id, sim), the closest first,
+    those at least CHANNEL_SIMILARITY, ties broken by id (names often tie: "Ada's Guitar
+    Workshop", "Ben's Guitar Workshop"); SQL and its parameters.
+
+    word_similarity() over every channel costs ~3 µs a channel (1.2 ms for 403). Below
+    KNN_FROM_CHANNELS the names' GiST trigram index (migration 0015) finds those at least
+    CHANNEL_SIMILARITY as `text <% title` (0.27 ms for 403), when the session's
+    THRESHOLD_SETTING is at most that (as the connection sets it); otherwise (a connection
+    without it: its default is 0.6, which would miss close names) every name is compared.
+    PostgreSQL decides once per statement (a one-time filter on current_setting()). From
+    KNN_FROM_CHANNELS on, the same index hands names out by word-similarity distance, nearest
+    first (1.5 ms for 10,000): it reads twice `limit`, so the same channels come first as long
+    as the ties fit (its cost grows with that limit: ~0.2 ms for 5, 0.3 for 10, 1.5 for 50).
+    Channels as of the last check (available())."""
     table = Channel._meta.db_table
+    least = f"{CHANNEL_SIMILARITY}::real"
     if float(_state["channels"]) < KNN_FROM_CHANNELS:
-        return (
+        indexed = f"coalesce(current_setting('{THRESHOLD_SETTING}', true)::real, 1) <= {least}"
+        sql = (
+            f"SELECT id, sim FROM ("
             f"SELECT id, word_similarity(%s, title) AS sim FROM {table}"
-            f" WHERE word_similarity(%s, title) >= {CHANNEL_SIMILARITY}"
-            f" ORDER BY sim DESC, id LIMIT {limit:d}"
+            f" WHERE {indexed} AND %s <%% title"
+            f" UNION ALL SELECT id, word_similarity(%s, title) AS sim FROM {table}"
+            f" WHERE NOT {indexed} AND word_similarity(%s, title) >= {least}) close"
+            f" WHERE sim >= {least} ORDER BY sim DESC, id LIMIT {limit:d}"
         )
-    return (
+        return sql, [text] * 4
+    sql = (
         f"SELECT id, sim FROM (SELECT id, 1 - (%s <<-> title) AS sim FROM {table}"
         f" ORDER BY %s <<-> title LIMIT {limit * 2:d}) nearest"
-        f" WHERE sim >= {CHANNEL_SIMILARITY} ORDER BY sim DESC, id LIMIT {limit:d}"
+        f" WHERE sim >= {least} ORDER BY sim DESC, id LIMIT {limit:d}"
     )
+    return sql, [text] * 2
 
 
 def available() -> bool:

@@ -154,7 +154,7 @@ def test_a_misspelt_channel_name_finds_its_videos():
 def closest_channels(name: str, limit: int = 5) -> list[int]:
     """The ids trigram.closest_channels_sql finds for `name`, nearest first."""
     with connection.cursor() as cursor:
-        cursor.execute(trigram.closest_channels_sql(limit), [name, name])
+        cursor.execute(*trigram.closest_channels_sql(limit, name))
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -179,6 +179,38 @@ def test_close_channel_names_come_nearest_first_down_to_the_tolerance(monkeypatc
     assert closest_channels("veritasiun") == [Channel.objects.get(title="Veritasium").pk]
     assert closest_channels("zzzzqqq") == []
     assert "channel0002" not in ids("asrtonomy", use_cache=False)
+
+
+def test_connections_find_close_channel_names_through_the_trigram_index():
+    """The connection sets the threshold the index is read at to the engine's own, so the
+    index branch runs and the branch comparing every name does not."""
+    add_video("channel0001", title="Saturn tonight", channel="Astronomy Society")
+    sql, params = trigram.closest_channels_sql(5, "asrtonomy")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)::real", [trigram.THRESHOLD_SETTING])
+        assert cursor.fetchone()[0] == pytest.approx(trigram.CHANNEL_SIMILARITY)
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test database's few rows
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+    (index,) = [line for line in plan if "channel_title_trgm_gist" in line]
+    assert "never executed" not in index
+    (scan,) = [line for line in plan if "Scan on videos_channel" in line and "Bitmap" not in line]
+    assert "never executed" in scan
+
+
+@pytest.mark.parametrize("threshold", ["0.4", "0.6", "0.1"])
+def test_close_channel_names_are_the_same_whatever_the_sessions_threshold(threshold):
+    """At a session threshold above CHANNEL_SIMILARITY (a connection without our setting)
+    every name is compared instead; below it, the index finds more and the rest is dropped."""
+    names = ("Astronomy Society", "Astronomers", "Cooking Corner", "Veritasium", "Astronomy")
+    for i, name in enumerate(names):
+        add_video(f"channel{i:04d}", title="Saturn tonight", channel=name)
+    expected = closest_channels("asrtonomy")
+    assert len(expected) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [trigram.THRESHOLD_SETTING, threshold])
+    assert closest_channels("asrtonomy") == expected
+    assert closest_channels("veritasiun") == [Channel.objects.get(title="Veritasium").pk]
 
 
 def test_a_misspelt_channel_name_pages_through_its_videos_newest_first():
