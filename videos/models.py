@@ -17,6 +17,15 @@ from django.db import models
 SEARCH_CONFIG = "english"
 
 
+# The most a search GIN index keeps in its pending list (kB) before the inserting statement
+# merges it into the index: a search reads the whole list for its words, so with PostgreSQL's
+# 4 MB searches paid for live indexing (a rare word 1.6x as slow with 350 new videos' chunks
+# pending, a misspelt one 1.2x); at 1 MB a rare word paid 1.16x at most and the rest nothing,
+# for 6.5 % more write time (256 kB: nothing, for 21 %). docs/BENCHMARKS.md, "Search during
+# indexing"; migration 0019.
+SEARCH_GIN_PENDING_KB = 1024
+
+
 class SearchTier(models.IntegerChoices):
     """Where a video's transcript chunks are searched: peak, top, hot, warm, cool, then cold
     (TIER_ORDER), each about three times the one before (videos.search.tiers).
@@ -158,7 +167,11 @@ class Video(models.Model):
             ),
             # A topic's or playlist's videos, for a filter without words (newest first, counted):
             # the videos' tier indexes hold them too, but only along the words.
-            GinIndex(fields=["topic_ids", "playlist_ids"], name="video_groups_gin"),
+            GinIndex(
+                fields=["topic_ids", "playlist_ids"],
+                name="video_groups_gin",
+                gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
+            ),
             # Per tier, as for chunks: a title word that 20,000 videos have found its first 1,000
             # in a bitmap of the first tiers instead of all 20,000 (~2.5 ms, BENCHMARKS.md).
             *(
@@ -166,6 +179,7 @@ class Video(models.Model):
                     fields=["search_vector", "group_vector"],
                     condition=models.Q(search_tier=tier.value),
                     name=f"video_search_{tier.label.lower()}_gin",
+                    gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
                 )
                 for tier in SearchTier
             ),
@@ -313,6 +327,7 @@ class TranscriptChunk(models.Model):
                     fields=["search_vector", "filter_vector"],
                     condition=models.Q(search_tier=tier.value),
                     name=f"chunk_search_{tier.label.lower()}_gin",
+                    gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
                 )
                 for tier in SearchTier
             ),
@@ -321,6 +336,7 @@ class TranscriptChunk(models.Model):
                     fields=["pair_vector"],
                     condition=models.Q(search_tier=tier.value),
                     name=f"chunk_pairs_{tier.label.lower()}_gin",
+                    gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
                 )
                 for tier in SearchTier
             ),

@@ -13,6 +13,7 @@ from indexing.models import Topic
 from playlists.models import Playlist, PlaylistItem
 from videos.models import (
     CHUNK_FILTER_COPIES,
+    SEARCH_GIN_PENDING_KB,
     Channel,
     SearchTier,
     Transcript,
@@ -923,3 +924,20 @@ def test_a_long_chunk_shows_the_words_around_its_first_match():
     assert shown[:5] == [*words[56:60], "gizmo"]
     assert shown[-1] == words[85]  # 30 words in all
     assert moment.start == 20.0
+
+
+def test_every_search_gin_index_keeps_a_short_pending_list():
+    """New entries wait in a GIN index's pending list, which every search reads whole: each
+    of the search indexes merges it at SEARCH_GIN_PENDING_KB (migration 0019), not at
+    PostgreSQL's 4 MB."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, coalesce(c.reloptions, '{}') FROM pg_class c"
+            " JOIN pg_am a ON a.oid = c.relam JOIN pg_index i ON i.indexrelid = c.oid"
+            " JOIN pg_class t ON t.oid = i.indrelid"
+            " WHERE a.amname = 'gin' AND t.relname LIKE 'videos\\_%%'"
+        )
+        found = dict(cursor.fetchall())
+    assert {"chunk_search_cold_gin", "chunk_pairs_peak_gin", "video_search_hot_gin"} <= set(found)
+    expected = f"gin_pending_list_limit={SEARCH_GIN_PENDING_KB}"
+    assert {name: options for name, options in found.items() if expected not in options} == {}
