@@ -92,6 +92,9 @@ def main() -> int:
             emulator_port,
             "--dataset",
             "demo",
+            # Thumbnails from the emulator: the browser cannot reach YouTube's image host.
+            "--public-url",
+            emulator_url,
         ]
     parts["web"] = [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"]
     parts["worker"] = [

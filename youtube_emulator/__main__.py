@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=20,
         help="audio served for yt-dlp: a tone of the video's length up to this",
     )
+    p.add_argument(
+        "--public-url",
+        default="",
+        help="the emulator's address as a browser reaches it: thumbnails are served from"
+        " there (default: YouTube's own image URLs)",
+    )
     p.add_argument("--latency", type=family_value, action="append", default=[])
     p.add_argument("--error-5xx-rate", type=family_value, action="append", default=[])
     p.add_argument("--error-429-rate", type=family_value, action="append", default=[])
@@ -126,6 +132,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         auto_approve=args.auto_approve,
         require_consent_cookie=args.consent_cookie,
         media_max_seconds=max(1, args.media_max_seconds),
+        public_url=args.public_url,
         fault_seed=args.fault_seed,
     )
     config.valid_keys.extend(args.valid_key)

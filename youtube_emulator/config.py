@@ -108,6 +108,9 @@ class EmulatorConfig:
     innertube_api_key: str = "AIzaSyEmulatorInnertubeKey0000000000000"
     # The audio /videoplayback serves is a tone of the video's length up to this (media.py).
     media_max_seconds: int = 20
+    # The emulator's address as a browser reaches it: thumbnails are served from there
+    # (images.py); empty, they are YouTube's own URLs, as in the recordings.
+    public_url: str = ""
     faults: dict[str, FaultConfig] = field(
         default_factory=lambda: {family: FaultConfig() for family in FAMILIES}
     )

@@ -31,6 +31,7 @@ SETTABLE = {
     "auto_approve": bool,
     "require_consent_cookie": bool,
     "media_max_seconds": int,
+    "public_url": str,
     "key_invalid_style": str,
     "valid_keys": list,
     "invalid_keys": list,
@@ -109,6 +110,8 @@ async def config(request: web.Request) -> web.Response:
             updates[name] = value
         for name, value in updates.items():
             setattr(state.config, name, value)
+        if "public_url" in updates:
+            state.item_cache.clear()  # rendered items carry their thumbnails' URLs
     cfg = state.config
     return ok(
         {
@@ -118,6 +121,7 @@ async def config(request: web.Request) -> web.Response:
             "auto_approve": cfg.auto_approve,
             "require_consent_cookie": cfg.require_consent_cookie,
             "media_max_seconds": cfg.media_max_seconds,
+            "public_url": cfg.public_url,
             "key_invalid_style": cfg.key_invalid_style,
             "valid_keys": [mask_secret(k) for k in cfg.valid_keys],
             "invalid_keys": [mask_secret(k) for k in cfg.invalid_keys],

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from youtube_emulator import errors
+from youtube_emulator import errors, images
 from youtube_emulator.dataset import (
     AGE_RESTRICTED,
     DELETED,
@@ -226,17 +226,8 @@ def respond_page(
     )
 
 
-def thumbnails(video_id: str, with_maxres: bool = True) -> dict[str, Any]:
-    base = f"https://i.ytimg.com/vi/{video_id}"
-    thumbs = {
-        "default": {"url": f"{base}/default.jpg", "width": 120, "height": 90},
-        "medium": {"url": f"{base}/mqdefault.jpg", "width": 320, "height": 180},
-        "high": {"url": f"{base}/hqdefault.jpg", "width": 480, "height": 360},
-        "standard": {"url": f"{base}/sddefault.jpg", "width": 640, "height": 480},
-    }
-    if with_maxres:
-        thumbs["maxres"] = {"url": f"{base}/maxresdefault.jpg", "width": 1280, "height": 720}
-    return thumbs
+def thumbnails(state: EmulatorState, video_id: str, with_maxres: bool = True) -> dict[str, Any]:
+    return images.thumbnails(state.config.public_url, video_id, with_maxres)
 
 
 def channel_thumbnails(channel: Channel) -> dict[str, Any]:
@@ -357,7 +348,9 @@ def search_item(state: EmulatorState, video: Video) -> dict[str, Any]:
             "title": video.title.replace("&", "&amp;").replace("'", "&#39;"),
             "description": video.description.replace("\n", " ")[:160],
             "thumbnails": {
-                k: v for k, v in thumbnails(video.id).items() if k in ("default", "medium", "high")
+                k: v
+                for k, v in thumbnails(state, video.id).items()
+                if k in ("default", "medium", "high")
             },
             "channelTitle": channel.title,
             "liveBroadcastContent": "none",
@@ -473,7 +466,7 @@ def video_resource(state: EmulatorState, video: Video, parts: set[str]) -> dict[
             "channelId": channel.id,
             "title": video.title,
             "description": video.description,
-            "thumbnails": thumbnails(video.id, video.definition == "hd"),
+            "thumbnails": thumbnails(state, video.id, video.definition == "hd"),
             "channelTitle": channel.title,
             "tags": list(video.tags),
             "categoryId": video.category_id,
@@ -612,7 +605,7 @@ def playlist_resource(state: EmulatorState, playlist: Playlist, parts: set[str])
             "channelId": channel.id,
             "title": playlist.title,
             "description": playlist.description,
-            "thumbnails": thumbnails(ds.codec.encode(first)) if first is not None else {},
+            "thumbnails": thumbnails(state, ds.codec.encode(first)) if first is not None else {},
             "channelTitle": channel.title,
             "localized": {"title": playlist.title, "description": playlist.description},
         }
@@ -756,7 +749,7 @@ def playlist_item_resource(
             "description": video.description
             if video
             else ("This video is unavailable." if status == DELETED else "This video is private."),
-            "thumbnails": thumbnails(video_id, video.definition == "hd") if video else {},
+            "thumbnails": thumbnails(state, video_id, video.definition == "hd") if video else {},
             "channelTitle": owner.title,
             "playlistId": playlist.id,
             "position": position,

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from youtube_emulator import control, data_api, errors, media, oauth, transcripts
+from youtube_emulator import control, data_api, errors, images, media, oauth, transcripts
 from youtube_emulator.config import EmulatorConfig
 from youtube_emulator.dataset import Dataset
 from youtube_emulator.state import STATE_KEY, EmulatorState
@@ -155,6 +155,7 @@ def create_app(
     app.add_routes(oauth.routes())
     app.add_routes(transcripts.routes())
     app.add_routes(media.routes())
+    app.add_routes(images.routes())
     app.add_routes(control.routes())
     return app
 

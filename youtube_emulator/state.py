@@ -315,6 +315,7 @@ class EmulatorState:
             "token_ttl_s": config.token_ttl_s,
             "auto_approve": config.auto_approve,
             "require_consent_cookie": config.require_consent_cookie,
+            "public_url": config.public_url,
             "key_invalid_style": config.key_invalid_style,
             "valid_keys": list(config.valid_keys),
             "invalid_keys": list(config.invalid_keys),
