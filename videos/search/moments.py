@@ -2,12 +2,12 @@
 
 A snippet is marked here, in Python, from the positions PostgreSQL stored in the chunk's vector
 (`marked_window`), not by ts_headline(), which parses and stems the chunk's whole text again:
-31 µs a snippet, 1.9 ms of a common word's 60, against ~6 µs for reading the positions and a
-few µs here (docs/BENCHMARKS.md, ninth pass). PostgreSQL's parser gives every token but blanks
-a position, stop words included; in plain text (PLAIN_TEXT: ASCII letters, digits and simple
-punctuation, no hyphenated words, decimals, hosts, tags or entities, which it parses as
-compound tokens) a token is exactly a run of letters and digits, so the n-th run is position n.
-Texts that are not plain keep ts_headline().
+31 µs a snippet, 1.9 ms of a common word's 60, against ~1 µs for reading the positions and
+~6.5 µs for marking them here (docs/BENCHMARKS.md, ninth pass). PostgreSQL's parser gives
+every token but blanks a position, stop words included; in plain text (see NOT_PLAIN_TEXT:
+ASCII letters, digits, simple punctuation, no hyphenated words, decimals, hosts, tags or
+entities, which it parses as compound tokens) a token is exactly a run of letters and digits,
+so the n-th run is position n. Texts that are not plain keep ts_headline().
 """
 
 from __future__ import annotations
@@ -109,10 +109,13 @@ def marked_window(
     window_start, at = found
     done = begin
     pieces: list[str] = []
-    last, offset = window_start, -1
+    last, offset, marked = window_start, -1, 0
     for position in positions:
         if position > end:
             break
+        if position <= marked:
+            continue  # the same word twice
+        marked = position
         if position != done:
             found = _word(text, position, at, done)
             if found is None:

@@ -139,3 +139,10 @@ def test_positions_that_do_not_fit_the_text_are_left_to_ts_headline():
     assert marked_window("only three words", [2], "x", START, STOP) is None
     assert marked_window("only three words", [], "o", START, STOP) is None
     assert vector_positions("'peopl':12A,40A 'know':3A") == [3, 12, 40]
+
+
+def test_a_word_at_two_lexemes_positions_is_marked_once():
+    assert marked_window("say it twice", [3, 3], "t", START, STOP) == (
+        f"say it {START}twice{STOP}",
+        7,
+    )
