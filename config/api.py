@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,6 +24,13 @@ class ApplicationError(Exception):
         self.extra = extra or {}
         if status_code is not None:
             self.status_code = status_code
+
+
+def started_response(data: dict, *, created: bool) -> Response:
+    """The answer to a request that starts background work: 202 Accepted when it started it,
+    200 when the same work was already under way, pointing at where to follow it either way."""
+    code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+    return Response(data, status=code, headers={"Location": data["url"]})
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -48,12 +48,13 @@ def picture(video: Video, width: int, height: int) -> str:
         if len(lines[-1]) + len(word) + 1 > TITLE_CHARS and lines[-1]:
             lines.append("")
         lines[-1] = f"{lines[-1]} {word}".strip()
-    size = max(8, width // 14)
+    size, shown = max(8, width // 14), lines[:3]
+    middle = (len(shown) - 1) / 2
     text = "".join(
-        f'<text x="50%" y="{height / 2 + (i - (len(lines[:3]) - 1) / 2) * size * 1.3:.0f}"'
+        f'<text x="50%" y="{height / 2 + (i - middle) * size * 1.3:.0f}"'
         f' font-size="{size}" text-anchor="middle" dominant-baseline="middle"'
         f' font-family="sans-serif" fill="#fff">{escape(line)}</text>'
-        for i, line in enumerate(lines[:3])
+        for i, line in enumerate(shown)
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'

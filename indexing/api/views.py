@@ -10,7 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ErrorSerializer
+from config.api import ErrorSerializer, started_response
 from indexing import selectors, services
 from indexing.api.serializers import JobSerializer, JobStartSerializer, job_with_progress
 from indexing.models import IndexJob
@@ -49,8 +49,7 @@ class JobListApi(ListAPIView):
             user=request.user, playlist=playlist, reindex=serializer.validated_data["reindex"]
         )
         data = JobSerializer(job, context={"request": request}).data
-        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
-        return Response(data, status=code, headers={"Location": data["url"]})
+        return started_response(data, created=created)
 
 
 class JobDetailApi(APIView):

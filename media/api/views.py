@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ErrorSerializer
+from config.api import ErrorSerializer, started_response
 from media import selectors, services
 from media.api.serializers import AudioExtractionSerializer
 from videos.selectors import video_get
@@ -45,8 +44,7 @@ class AudioRequestApi(APIView):
         video = video_get(youtube_id=youtube_id)
         extraction, created = services.audio_extraction_request(user=request.user, video=video)
         data = AudioExtractionSerializer(extraction, context={"request": request}).data
-        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
-        return Response(data, status=code, headers={"Location": data["url"]})
+        return started_response(data, created=created)
 
 
 class AudioDetailApi(APIView):
