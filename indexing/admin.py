@@ -153,6 +153,7 @@ class IndexJobAdmin(admin.ModelAdmin):
         "unavailable",
         "failed",
         "skipped",
+        "hidden",
         "retries",
         "duration",
         "created_at",

@@ -87,6 +87,11 @@ class IndexJob(models.Model):
     no_transcript = models.PositiveIntegerField(default=0)
     unavailable = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # Entries of the playlist that YouTube lists as "Private video" or "Deleted video": no
+    # details, nothing to index, and not in `total` (set when the listing ends).
+    hidden = models.PositiveIntegerField(
+        default=0, help_text="playlist entries that are private or deleted videos (not in total)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     # Set when the per-video tasks are published: from then on the sweeper watches the job.

@@ -209,6 +209,7 @@ class Listing:
     video_ids: list[str]  # YouTube ids in playlist order, without duplicates
     pks: dict[str, int]
     complete: bool = True  # False: stopped early (the job was cancelled while listing)
+    hidden: int = 0  # entries shown as "Private video" or "Deleted video": nothing to index
 
 
 # Called with each page's new videos (ids in playlist order, their pks); False stops the listing.
@@ -226,22 +227,24 @@ def _list_playlist(
     order: list[str] = []
     pks: dict[str, int] = {}
     seen_items: list[str] = []
+    hidden = 0
     token: str | None = None
     while True:
         page = client.playlist_items(playlist.api_id, page_token=token)
         page_pks, item_ids = _store_page(client, playlist, page.items)
         seen_items += item_ids
+        hidden += len(page.items) - len(item_ids)
         new = [v for v in page_pks if v not in pks]
         order += new
         pks.update(page_pks)
         if on_page is not None and new and not on_page(new, pks):
-            return Listing(video_ids=order, pks=pks, complete=False)
+            return Listing(video_ids=order, pks=pks, complete=False, hidden=hidden)
         token = page.next_page_token
         if not token:
             break
     # Items removed from the playlist since the last listing go; videos stay in the index.
     PlaylistItem.objects.filter(playlist=playlist).exclude(youtube_id__in=seen_items).delete()
-    return Listing(video_ids=order, pks=pks)
+    return Listing(video_ids=order, pks=pks, hidden=hidden)
 
 
 def _store_page(
@@ -316,7 +319,7 @@ def playlist_index_run(*, job_id: int) -> None:
     except YouTubeError as exc:
         return _job_fail(job_id, f"YouTube error: {exc}")
     if listing.complete:
-        _fan_out_done(job, relist)
+        _fan_out_done(job, relist, listing.hidden)
 
 
 def _fan_out_page(job: IndexJob, video_ids: list[str], pks: dict[str, int], relist: bool) -> bool:
@@ -366,10 +369,11 @@ def _fan_out_page(job: IndexJob, video_ids: list[str], pks: dict[str, int], reli
     return True
 
 
-def _fan_out_done(job: IndexJob, relist: bool) -> None:
-    """The listing is complete: store the totals and mark the job dispatched (the sweeper
-    watches it from now on); the job finishes when its last video settles, or right away when
-    every video has settled already (or there was none)."""
+def _fan_out_done(job: IndexJob, relist: bool, hidden: int) -> None:
+    """The listing is complete: store the totals (and how many entries YouTube hides as
+    private or deleted videos) and mark the job dispatched (the sweeper watches it from now
+    on); the job finishes when its last video settles, or right away when every video has
+    settled already (or there was none)."""
     with transaction.atomic():
         locked = IndexJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != Status.RUNNING or locked.dispatched_at is not None:
@@ -378,11 +382,12 @@ def _fan_out_done(job: IndexJob, relist: bool) -> None:
             total=Count("id"), skipped=Count("id", filter=Q(outcome=Outcome.SKIPPED))
         )
         locked.total, locked.skipped = counts["total"], counts["skipped"]
+        locked.hidden = hidden
         locked.dispatched_at = timezone.now()
-        locked.save(update_fields=["total", "skipped", "dispatched_at"])
+        locked.save(update_fields=["total", "skipped", "hidden", "dispatched_at"])
         total, skipped = locked.total, locked.skipped
         transaction.on_commit(lambda: _dispatched(job.pk, total, skipped, relist))
-    logger.info("job %s: %d videos, %d skipped", job.pk, total, skipped)
+    logger.info("job %s: %d videos, %d skipped, %d hidden", job.pk, total, skipped, hidden)
 
 
 def _dispatched(job_id: int, total: int, skipped: int, relist: bool) -> None:

@@ -34,6 +34,7 @@ class JobSerializer(serializers.ModelSerializer):
             "no_transcript",
             "unavailable",
             "failed",
+            "hidden",
             "retries",
             "created_at",
             "started_at",

@@ -62,6 +62,11 @@ def test_it_indexes_a_playlist_and_records_every_video_with_its_outcome(
     assert job.indexed + job.no_transcript + job.unavailable + job.failed == job.total
     assert job.failed == 0 and job.indexed > 30
     assert job.finished_at and job.duration_seconds is not None
+    # The playlist's private and deleted videos have no details to index: counted apart.
+    entries = yt.dataset.playlist_items(source)
+    hidden = [i for i in entries if yt.dataset.status_of(i) != "public"]
+    assert job.hidden == len(hidden) > 0
+    assert job.total + job.hidden == len(entries) == 50
     # Details came from videos.list, transcripts are stored in ~30 s chunks with start times.
     video = Video.objects.filter(transcript__status="fetched").first()
     assert video.duration_seconds and video.details_fetched_at

@@ -70,6 +70,21 @@ def test_start_indexing_goes_to_the_job_page_which_polls_until_finished(web, yt,
     assert b"Re-index" in web.get(f"/jobs/{job.pk}/").content
 
 
+def test_the_job_page_says_how_many_entries_are_private_or_deleted(web, yt, alice):
+    web.get("/playlists/")
+    source = playlist_of(yt, ALICE, size=50)
+    playlist = Playlist.objects.get(youtube_id=source.id)
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    services.playlist_index_run(job_id=job.pk)
+    run_videos(job.pk)
+    hidden = sum(yt.dataset.status_of(i) != "public" for i in yt.dataset.playlist_items(source))
+    assert hidden > 1
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert f"/ {50 - hidden} videos" in partial
+    assert f"also lists {hidden} private or deleted videos" in partial
+    assert web.get(f"/api/jobs/{job.pk}/").json()["hidden"] == hidden
+
+
 def test_starting_several_playlists_makes_one_job_each(web, yt):
     web.get("/playlists/")
     ids = [Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=n).id).pk for n in (5, 50)]
