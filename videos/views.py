@@ -44,6 +44,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             context["page"] = page
             context["previous_query"] = _with_page(params, page.page - 1)
             context["next_query"] = _with_page(params, page.page + 1)
+            context["last_query"] = _with_page(params, page.last_page)
     return render(request, "videos/search.html", context, status=status)
 
 

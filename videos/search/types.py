@@ -158,6 +158,16 @@ class SearchPage:
     def has_previous(self) -> bool:
         return self.page > 1
 
+    @property
+    def last_page(self) -> int:
+        """The last page with results (as far as `total` knows: more when it is a lower bound)."""
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def past_the_end(self) -> bool:
+        """An empty page after the results (a hand-edited or outdated page number)."""
+        return not self.hits and self.page > 1 and self.total > 0
+
 
 def format_timestamp(seconds: float) -> str:
     """1:02:03 or 2:03, as YouTube shows times."""

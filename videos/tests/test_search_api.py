@@ -140,6 +140,18 @@ def test_paging_links(client):
     assert len(last["results"]) == 1 and last["next"] is None and "page=2" in last["previous"]
 
 
+def test_a_page_past_the_results_says_so_and_links_to_the_last_one(client):
+    for i in range(5):
+        add_video(f"paged{i:06d}", title=f"Origami {i}")
+    assert "Origami 0" in client.get("/search/", {"q": "origami"}).content.decode()
+    html = client.get("/search/", {"q": "origami", "page": 4, "sort": "date"}).content.decode()
+    assert "Page 4 is past the results: the 5 videos fill page 1." in html
+    assert "Nothing found." not in html
+    assert '<a href="?q=origami&amp;page=1&amp;sort=date">Go to page 1</a>' in html
+    html = client.get("/search/", {"q": "nowhere", "page": 3}).content.decode()
+    assert "Nothing found." in html and "past the results" not in html
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
