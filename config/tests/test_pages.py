@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from videos.services import video_upsert_many
@@ -37,10 +41,15 @@ def test_password_sign_in_and_out(client, user):
 
 
 def test_static_assets_are_vendored(client):
-    from django.contrib.staticfiles import finders
-
     assert finders.find("js/htmx.min.js")
     assert finders.find("css/app.css")
+
+
+def test_every_asset_a_page_links_to_exists_and_it_has_an_icon(client):
+    html = client.get("/").content.decode()
+    assets = re.findall(rf'(?:href|src)="{settings.STATIC_URL}([^"]+)"', html)
+    assert "img/favicon.svg" in assets and len(assets) >= 3
+    assert [a for a in assets if not finders.find(a)] == []
 
 
 def test_admin_needs_staff(client, user):
