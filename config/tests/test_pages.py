@@ -50,6 +50,8 @@ def test_every_asset_a_page_links_to_exists_and_it_has_an_icon(client):
     assets = re.findall(rf'(?:href|src)="{settings.STATIC_URL}([^"]+)"', html)
     assert "img/favicon.svg" in assets and len(assets) >= 3
     assert [a for a in assets if not finders.find(a)] == []
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"] == f"{settings.STATIC_URL}img/favicon.svg"
 
 
 def test_admin_needs_staff(client, user):
