@@ -10,7 +10,8 @@ COPY requirements/ requirements/
 RUN pip install -r requirements/base.txt
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=config.settings python manage.py collectstatic --no-input -v 0
-RUN useradd --create-home tubeindex && mkdir -p /data/media && chown tubeindex /data/media
+RUN useradd --create-home tubeindex && mkdir -p /data/media /data/emulator \
+    && chown tubeindex /data/media /data/emulator
 USER tubeindex
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

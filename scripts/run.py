@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from services import ROOT, find_services
+from services import DATA, ROOT, find_services
 
 PY = sys.executable
 COLOURS = {"emulator": 35, "web": 32, "worker": 34, "beat": 33}
@@ -95,6 +95,9 @@ def main() -> int:
             # Thumbnails from the emulator: the browser cannot reach YouTube's image host.
             "--public-url",
             emulator_url,
+            # Sign-ins survive a restart of `make run`, as they do with Google.
+            "--grants-file",
+            str(DATA / "emulator-grants.json"),
         ]
     parts["web"] = [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"]
     parts["worker"] = [

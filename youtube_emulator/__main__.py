@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-secret")
     p.add_argument("--token-ttl", type=int, default=3600, help="access token lifetime (s)")
     p.add_argument(
+        "--grants-file",
+        default="",
+        help="keep OAuth grants (refresh tokens) in this file, so sign-ins survive a restart",
+    )
+    p.add_argument(
         "--auto-approve",
         action="store_true",
         help="skip the consent page when login_hint names a demo account",
@@ -129,6 +134,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         units_per_day=args.units_per_day,
         search_calls_per_day=args.search_calls_per_day,
         token_ttl_s=args.token_ttl,
+        grants_file=args.grants_file,
         auto_approve=args.auto_approve,
         require_consent_cookie=args.consent_cookie,
         media_max_seconds=max(1, args.media_max_seconds),

@@ -103,6 +103,8 @@ class EmulatorConfig:
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
     token_ttl_s: int = 3600
+    # Where grants (refresh tokens) are kept across restarts; empty: in memory only.
+    grants_file: str = ""
     auto_approve: bool = False
     require_consent_cookie: bool = False
     innertube_api_key: str = "AIzaSyEmulatorInnertubeKey0000000000000"

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
+import logging
 import math
+import os
 import random
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +24,8 @@ from aiohttp import web
 from youtube_emulator import errors
 from youtube_emulator.config import FAMILIES, EmulatorConfig, FaultConfig, IpBlockConfig
 from youtube_emulator.dataset import Dataset, pacific_day_start
+
+log = logging.getLogger(__name__)
 
 
 class Clock:
@@ -133,13 +139,53 @@ class AccessToken:
 
 
 class OAuthStore:
-    def __init__(self, config: EmulatorConfig, clock: Clock) -> None:
+    """Codes, grants and tokens. With config.grants_file, the grants (and so the refresh
+    tokens) are kept in that file and survive a restart, as Google's do: an app that stored a
+    refresh token gets a new access token after the emulator restarted (access tokens and
+    codes are short-lived and stay in memory). `fresh` (a control reset) starts the file over."""
+
+    def __init__(self, config: EmulatorConfig, clock: Clock, *, fresh: bool = False) -> None:
         self.config = config
         self.clock = clock
         self.codes: dict[str, AuthCode] = {}
         self.grants: dict[str, Grant] = {}
         self.access: dict[str, AccessToken] = {}
         self.refresh: dict[str, str] = {}
+        self.path = Path(config.grants_file) if config.grants_file else None
+        if self.path is not None:
+            if fresh:
+                self._save()
+            else:
+                self._load()
+
+    def _load(self) -> None:
+        assert self.path is not None
+        try:
+            saved = json.loads(self.path.read_text())
+            grants = [Grant(**g) for g in saved["grants"]]
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("grants file %s unreadable (%s): starting without grants", self.path, exc)
+            return
+        for grant in grants:
+            self.grants[grant.grant_id] = grant
+            if grant.refresh_token:
+                self.refresh[grant.refresh_token] = grant.grant_id
+        log.info("%d grants from %s", len(grants), self.path)
+
+    def _save(self) -> None:
+        """The grants, written whole to a new file then renamed over the old (readable by
+        its owner only: it holds refresh tokens)."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps({"grants": [dataclasses.asdict(g) for g in self.grants.values()]})
+        partial = self.path.with_name(self.path.name + ".partial")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(body)
+        os.replace(partial, self.path)
 
     def new_code(self, **fields: Any) -> AuthCode:
         code = AuthCode(
@@ -155,6 +201,7 @@ class OAuthStore:
         self.grants[grant_id] = grant
         if refresh:
             self.refresh[refresh] = grant_id
+        self._save()
         return grant
 
     def new_access_token(self, grant: Grant) -> AccessToken:
@@ -183,6 +230,7 @@ class OAuthStore:
         if grant is None or grant.revoked:
             return False
         grant.revoked = True
+        self._save()
         return True
 
 
@@ -327,7 +375,7 @@ class EmulatorState:
             setattr(self.config, name, list(value) if isinstance(value, list) else value)
         self.clock.offset = 0.0
         self.quota.usage.clear()
-        self.oauth = OAuthStore(self.config, self.clock)
+        self.oauth = OAuthStore(self.config, self.clock, fresh=True)
         old = self.stats
         self.stats = Stats(
             connections=old.connections,

@@ -6,6 +6,7 @@ import base64
 import html
 import json
 import re
+import stat
 from urllib.parse import parse_qs, urlsplit
 
 import google.auth.transport.requests
@@ -15,7 +16,8 @@ from google.auth.exceptions import RefreshError
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.discovery import build
 
-from youtube_emulator.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from youtube_emulator.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig
+from youtube_emulator.testing import EmulatorThread
 from youtube_emulator.tests import RECORDINGS as ALL_RECORDINGS
 
 RECORDINGS = ALL_RECORDINGS / "oauth"
@@ -253,3 +255,40 @@ def test_auto_approve_deny_and_short_lived_tokens(emulator):
         allow_redirects=False,
     )
     assert parse_qs(urlsplit(denied.headers["Location"]).query)["error"] == ["access_denied"]
+
+
+def test_with_a_grants_file_a_sign_in_survives_a_restart_and_so_does_a_revocation(tmp_path):
+    path = tmp_path / "grants.json"
+    config = EmulatorConfig(grants_file=str(path))
+    with EmulatorThread(config) as first:
+        creds, _redirect, _state = sign_in(first)
+        port = first.port
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds refresh tokens
+    assert creds.refresh_token in path.read_text()
+
+    # The same address, a new process: the stored access token is unknown now, so the client
+    # library gets a 401, refreshes with the stored refresh token and carries on.
+    with EmulatorThread(EmulatorConfig(grants_file=str(path)), port=port) as second:
+        youtube = build(
+            "youtube",
+            "v3",
+            credentials=creds,
+            static_discovery=True,
+            client_options={"api_endpoint": second.base_url},
+        )
+        old_token = creds.token
+        mine = youtube.channels().list(part="snippet", mine=True).execute()
+        assert mine["items"][0]["snippet"]["title"] == "Alice Anderson"
+        assert creds.token != old_token
+        assert requests.post(f"{second.base_url}/revoke", data={"token": creds.token}).ok
+
+    with EmulatorThread(EmulatorConfig(grants_file=str(path)), port=port) as third:
+        with pytest.raises(RefreshError):
+            creds.refresh(google.auth.transport.requests.Request())
+        third.control.reset()
+    assert json.loads(path.read_text()) == {"grants": []}  # a reset starts the file over
+
+    # An unreadable file is no grant (and a warning), not a failure to start.
+    path.write_text("{not json")
+    with EmulatorThread(EmulatorConfig(grants_file=str(path)), port=port) as fourth:
+        assert fourth.state.oauth.grants == {}
