@@ -46,9 +46,13 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         counts["skipped"] = job.skipped
         total = job.total
         done = sum(counts.values()) if not job.is_active else 0
-        percent = 100 if (not job.is_active and job.status != "cancelled") else 0
-        if job.status == "cancelled" and total:
+        percent = 0  # a failed job's bar shows how far it got, not a full bar
+        if job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES):
+            percent = 100
+        elif job.status == IndexJob.Status.CANCELLED and total:
             percent = int(sum(counts[n] for n in OUTCOME_FIELDS) * 100 / total)
+        elif job.status == IndexJob.Status.FAILED and total:
+            percent = int(done * 100 / total)
         rate, eta, retries = 0.0, None, job.retries
         duration = job.duration_seconds
         if not job.is_active and duration:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from indexing import progress, services
+from indexing import progress, selectors, services
 from indexing.models import IndexJob, JobVideo
 from indexing.tests.support import ALICE, BOB, playlist_of, run_job, run_videos
 from playlists.models import Playlist, PlaylistItem
@@ -84,6 +84,7 @@ def test_an_empty_playlist_is_done_with_zero_videos(alice, yt, django_capture_on
     job = run_job(start(alice, source.id), django_capture_on_commit_callbacks)
     assert job.status == IndexJob.Status.DONE
     assert job.total == 0
+    assert selectors.job_progress(job=job).percent == 100  # nothing to do, all of it done
 
 
 def test_an_unknown_playlist_fails_the_job_with_playlist_not_found(
@@ -95,6 +96,7 @@ def test_an_unknown_playlist_fails_the_job_with_playlist_not_found(
     assert job.status == IndexJob.Status.FAILED
     assert job.message == "playlist not found"
     assert not JobVideo.objects.filter(job=job).exists()
+    assert selectors.job_progress(job=job).percent == 0  # not a full bar for a failure
 
 
 def test_someone_elses_private_playlist_is_refused_and_nothing_is_written(alice, bob, yt):
