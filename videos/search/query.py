@@ -124,13 +124,17 @@ def _extract_filters(text: str) -> tuple[SearchFilters, str]:
             continue
         kept.append(text[position : match.start()])
         position = match.end()
-        values.update(filter_value(key, match["value"].strip('"')))
+        try:
+            values.update(filter_value(key, match["value"].strip('"')))
+        except QueryError as exc:
+            raise QueryError(f"{key}: {exc}") from exc
     kept.append(text[position:])
     return SearchFilters(**values), "".join(kept)
 
 
 def filter_value(key: str, value: str) -> dict[str, object]:
-    """One filter as SearchFilters fields; raises QueryError for values that mean nothing."""
+    """One filter as SearchFilters fields; raises QueryError for values that mean nothing
+    (its message does not name the filter: the caller does, once)."""
     value = value.strip()
     if key in ("channel", "topic", "playlist"):
         return {key: value[:200]}
@@ -138,7 +142,7 @@ def filter_value(key: str, value: str) -> dict[str, object]:
         return {key: parse_date(value, end=(key == "before"))}
     if key == "lang":
         if not _LANG_RE.match(value):
-            raise QueryError(f"lang: expects a language code such as en or pt-BR, not {value!r}")
+            raise QueryError(f"expects a language code such as en or pt-BR, not {value!r}")
         return {"language": value.lower()}
     if key == "duration":
         low, high = parse_duration(value)
@@ -152,7 +156,7 @@ def filter_value(key: str, value: str) -> dict[str, object]:
 
 def _choice(key: str, value: str, allowed: tuple[str, ...]) -> str:
     if value.lower() not in allowed:
-        raise QueryError(f"{key}: expects one of {', '.join(allowed)}, not {value!r}")
+        raise QueryError(f"expects one of {', '.join(allowed)}, not {value!r}")
     return value.lower()
 
 
@@ -184,13 +188,11 @@ def parse_duration(value: str) -> tuple[int | None, int | None]:
         return named
     match = _DURATION_RE.match(value)
     if not match or not (match[1] or match[2]):
-        raise QueryError(
-            f"duration: expects short, medium, long or minutes like 5-20, not {value!r}"
-        )
+        raise QueryError(f"expects short, medium, long or minutes like 5-20, not {value!r}")
     low = int(match[1]) * 60 if match[1] else None
     high = int(match[2]) * 60 if match[2] else None
     if low is not None and high is not None and low > high:
-        raise QueryError(f"duration: {value!r} ends before it starts")
+        raise QueryError(f"{value!r} ends before it starts")
     return low, high
 
 

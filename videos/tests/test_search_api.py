@@ -168,7 +168,14 @@ def test_a_page_past_the_results_says_so_and_links_to_the_last_one(client):
         ({"q": "x", "sort": "random"}, "sort:"),
         ({"q": "x", "page_size": "1000"}, "page_size:"),
         ({"q": "x", "transcript": "maybe"}, "transcript:"),
-        ({"q": "x", "duration": "ages"}, "duration:"),
+        ({"q": "x", "duration": "ages"}, "duration: expects short, medium, long"),
+        ({"q": "x duration:ages"}, "duration: expects short, medium, long"),
+        ({"q": "x", "duration": "20-5"}, "duration: '20-5' ends before it starts"),
+        ({"q": "x", "lang": "english!"}, "lang: expects a language code"),
+        ({"q": "x lang:english!"}, "lang: expects a language code"),
+        ({"q": "x", "after": "2024-13-01"}, "after: '2024-13-01' is not a date"),
+        ({"q": "x after:2024-13-01"}, "after: '2024-13-01' is not a date"),
+        ({"q": "x source:radio"}, "source: expects one of topic, playlist"),
     ],
 )
 def test_bad_input_is_a_400_with_a_message(client, params, message):
@@ -176,6 +183,8 @@ def test_bad_input_is_a_400_with_a_message(client, params, message):
     assert response.status_code == 400
     body = response.json()
     assert message in body["message"]
+    if ":" in message:  # the field is named once: "duration: duration: ..." was a stutter
+        assert body["message"].count(message.split(":")[0] + ":") == 1
     assert "extra" in body
 
 
