@@ -8,6 +8,10 @@ every token but blanks a position, stop words included; in plain text (see NOT_P
 ASCII letters, digits, simple punctuation, no hyphenated words, decimals, hosts, tags or
 entities, which it parses as compound tokens) a token is exactly a run of letters and digits,
 so the n-th run is position n. Texts that are not plain keep ts_headline().
+
+A phrase's words are marked where the phrase is said (`phrase_positions`), as Elasticsearch's
+highlighter does, not wherever one of them occurs (ts_headline marks every occurrence): the
+moment then starts at the line that says the phrase, not at an earlier stray word.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ NOT_PLAIN_TEXT = r"[^A-Za-z0-9 ,.!?;:'\"()\[\]-]|[A-Za-z0-9][-.:][A-Za-z0-9]"
 WINDOW_WORDS = 30  # as ts_headline's MaxWords
 WORDS_BEFORE = 4  # words shown before the first match
 _POSITIONS = re.compile(r"[:,]([0-9]+)")  # in a tsvector's text form: 'peopl':12A,40A
+_LEXEME = r"'(?:[^']|'')*'"
+# In a tsquery's text form: a phrase is lexemes joined by <-> or <N> ('knight' <-> 'castl').
+_PHRASE = re.compile(rf"{_LEXEME}(?:\s*<(?:[0-9]+|-)>\s*{_LEXEME})+")
+_PHRASE_PART = re.compile(r"'((?:[^']|'')*)'|<([0-9]+|-)>")
+_LEXEME_POSITIONS = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
 
 
 def match_offset(text: str, headline: str, start_sel: str, stop_sel: str) -> int | None:
@@ -137,3 +146,48 @@ def vector_positions(vector_text: str) -> list[int]:
     """The positions in a tsvector's text form ('peopl':12A,40A 'know':3A), ascending. Plain
     text's lexemes are letters and digits only, so a colon or comma starts a position."""
     return sorted(map(int, _POSITIONS.findall(vector_text)))
+
+
+Phrase = tuple[tuple[str, int], ...]  # (lexeme, distance from the phrase's first word)
+
+
+@functools.lru_cache(maxsize=256)
+def query_phrases(tsquery_text: str) -> tuple[tuple[Phrase, ...], frozenset[str]]:
+    """The phrases of a tsquery in its text form (`'knight' <-> 'castl' <2> 'hous' & 'big'`:
+    a stop word left the gap of 2), and the lexemes that also stand alone in it ('big').
+    A phrase among alternatives in parentheses is not read as one: its words then count as
+    standing alone, so they are marked wherever they are, as before."""
+    phrases = []
+    for found in _PHRASE.finditer(tsquery_text):
+        distance, words = 0, []
+        for lexeme, gap in _PHRASE_PART.findall(found[0]):
+            if gap:
+                distance += 1 if gap == "-" else int(gap)
+            else:
+                words.append((lexeme.replace("''", "'"), distance))
+        phrases.append(tuple(words))
+    rest = _PHRASE.sub(" ", tsquery_text)
+    alone = frozenset(m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", rest))
+    return tuple(phrases), alone
+
+
+def phrase_positions(
+    vector_text: str, phrases: Sequence[Phrase], alone: frozenset[str]
+) -> list[int]:
+    """The positions to mark in a chunk's matched vector (`'castl':2A,7A 'hous':8A`): a
+    phrase's words only where the whole phrase is said, every other lexeme's everywhere;
+    all of them when no phrase is said whole (the chunk matched by something else)."""
+    if not phrases:
+        return vector_positions(vector_text)
+    at = {
+        lexeme.replace("''", "'"): {int(p) for p in re.findall(r"[0-9]+", positions)}
+        for lexeme, positions in _LEXEME_POSITIONS.findall(vector_text)
+    }
+    in_phrases = {lexeme for phrase in phrases for lexeme, _ in phrase} - alone
+    keep = {p for lexeme, found in at.items() if lexeme not in in_phrases for p in found}
+    for phrase in phrases:
+        first = phrase[0][0]
+        for start in at.get(first, ()):
+            if all(start + distance in at.get(lexeme, ()) for lexeme, distance in phrase):
+                keep.update(start + distance for _, distance in phrase)
+    return sorted(keep) or vector_positions(vector_text)

@@ -32,7 +32,8 @@ from videos.search.moments import (
     marked_window,
     match_offset,
     moment_start,
-    vector_positions,
+    phrase_positions,
+    query_phrases,
 )
 from videos.search.prepared import prepared_cursor
 from videos.search.query import (
@@ -56,12 +57,13 @@ MIN_FUZZY_LENGTH = 4
 START, STOP = "\x02", "\x03"
 # The query's lexemes (one row over CTE q, parameter TSQUERY_LEXEME), from its text form
 # ('peopl' & 'know':*): `words` match whole, `prefixes` start lexemes, `letters` are their first
-# letters.
+# letters, `query` is that text (for its phrases, moments.query_phrases).
 TSQUERY_LEXEME = r"'((?:[^']|'')*)'(:\*)?"
 QUERY_LEXEMES = """SELECT
     coalesce(array_agg(m[1]) FILTER (WHERE m[2] IS NULL), '{}') AS words,
     coalesce(array_agg(m[1]) FILTER (WHERE m[2] IS NOT NULL), '{}') AS prefixes,
-    coalesce(string_agg(DISTINCT left(m[1], 1), ''), '') AS letters
+    coalesce(string_agg(DISTINCT left(m[1], 1), ''), '') AS letters,
+    min(q.q::text) AS query
     FROM q, regexp_matches(q.q::text, %s, 'g') AS m"""
 # A chunk's vector {v} cut to the lexemes of lx (QUERY_LEXEMES) it holds, as text
 # ('peopl':12A,40A), NULL when none: chunks' vectors carry no weights, so those weighted A are
@@ -542,7 +544,9 @@ class PostgresBackend:
         reads each video's few chunks through the (video_id, position) index instead. A plain
         text's matched positions are read from its vector and marked in Python (moments.py);
         ts_headline() runs on the other texts only (and, in a second statement, on any whose
-        positions do not fit their text, which plain text should never have).
+        positions do not fit their text, which plain text should never have). In plain text a
+        phrase's words are marked only where the phrase is said (moments.phrase_positions);
+        ts_headline marks every occurrence of them.
         """
         if not video_ids or per_video <= 0:
             return {}
@@ -551,7 +555,7 @@ class PostgresBackend:
         sql = f"""
             WITH q AS ({Q_CTE}), lx AS MATERIALIZED ({QUERY_LEXEMES})
             SELECT s.id, s.video_id, v.youtube_id, s.start, s.text, s.segment_starts,
-                s.segment_offsets, lx.letters, k.marks,
+                s.segment_offsets, lx.letters, k.marks, lx.query,
                 CASE WHEN k.marks IS NULL THEN ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s) END
             FROM (
                 SELECT c.id, c.video_id, c.start, c.text, c.segment_starts, c.segment_offsets,
@@ -578,9 +582,12 @@ class PostgresBackend:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         snippets: dict[int, tuple[str, int | None]] = {}
-        for chunk_id, _v, _y, _s, text, _ss, _so, letters, marks, headline in rows:
+        phrases, alone = query_phrases(rows[0][9]) if rows else ((), frozenset())
+        for chunk_id, _v, _y, _s, text, _ss, _so, letters, marks, _q, headline in rows:
             if marks and (
-                window := marked_window(text, vector_positions(marks), letters, START, STOP)
+                window := marked_window(
+                    text, phrase_positions(marks, phrases, alone), letters, START, STOP
+                )
             ):
                 snippets[chunk_id] = window
             elif headline is not None:

@@ -15,6 +15,8 @@ from videos.search.moments import (
     marked_window,
     match_offset,
     moment_start,
+    phrase_positions,
+    query_phrases,
     vector_positions,
 )
 from videos.services import Segment, chunk_segments
@@ -146,3 +148,25 @@ def test_a_word_at_two_lexemes_positions_is_marked_once():
         f"say it {START}twice{STOP}",
         7,
     )
+
+
+def test_a_tsquerys_phrases_and_the_lexemes_that_stand_alone():
+    phrases, alone = query_phrases("'knight' <-> 'castl' <2> 'hous' & 'big' & 'castl'")
+    assert phrases == ((("knight", 0), ("castl", 1), ("hous", 3)),)
+    assert alone == {"big", "castl"}
+    assert query_phrases("'peopl' & 'know':*") == ((), {"peopl", "know"})
+    # Among alternatives in parentheses: not read as a phrase, every word stands alone.
+    assert query_phrases("( 'a' | 'b' ) <-> 'c'") == ((), {"a", "b", "c"})
+    assert query_phrases("'it''s' <-> 'fine'")[0] == ((("it's", 0), ("fine", 1)),)
+
+
+def test_a_phrases_words_are_marked_only_where_the_phrase_is_said():
+    phrases, alone = query_phrases("'knight' <-> 'castl' <-> 'hous'")
+    vector = "'castl':2A,7A,10A 'hous':8A 'knight':6A"
+    assert phrase_positions(vector, phrases, alone) == [6, 7, 8]
+    # A word the query also has alone is marked everywhere; a chunk that does not say the
+    # phrase whole (it matched otherwise) keeps every mark.
+    both = query_phrases("'knight' <-> 'castl' & 'castl'")
+    assert phrase_positions("'castl':2A,7A 'knight':6A", *both) == [2, 6, 7]
+    assert phrase_positions("'castl':2A 'knight':6A", phrases, alone) == [2, 6]
+    assert phrase_positions(vector, (), frozenset()) == [2, 6, 7, 8, 10]

@@ -257,6 +257,20 @@ def test_moments_link_to_the_second_they_start_with_the_match_highlighted():
     assert moment.timestamp == "1:01"
 
 
+def test_a_phrases_moment_starts_where_it_is_said_and_marks_only_it():
+    said = [(40.0, "a castle on the hill"), (44.0, "the knight castle house"), (48.0, "castle")]
+    add_video("phrase00001", said=[*filler(0, 8), *said])
+    (moment,) = video_search(q='"knight castle house"').hits[0].moments
+    assert moment.start == 44.0  # not 40.0, where "castle" is said first
+    # From four words before the phrase; the other two "castle"s are not marked.
+    assert moment.snippet_html == (
+        "on the hill the <mark>knight</mark> <mark>castle</mark> <mark>house</mark> castle"
+    )
+    # Words, not a phrase: every one is marked, and the first is where the moment starts.
+    (moment,) = video_search(q="knight castle house", use_cache=False).hits[0].moments
+    assert moment.start == 40.0 and moment.snippet_html.count("<mark>castle</mark>") == 3
+
+
 def test_at_most_three_moments_per_result_best_first_and_snippets_are_escaped():
     said = []
     for block in range(6):
