@@ -100,18 +100,22 @@ def marked_window(
     start_sel: str,
     stop_sel: str,
     *,
+    anchor: int | None = None,
     words: int = WINDOW_WORDS,
     before: int = WORDS_BEFORE,
 ) -> tuple[str, int] | None:
-    """The snippet of plain `text` around its first match, the words at `positions` (1-based,
-    ascending, from the chunk's vector) between the markers, and the character offset of the
-    first one; None when the positions do not fit the text (a word past its end, or one whose
-    first letter is none of the query's lexemes' `first_letters`), which ts_headline() then
-    marks instead. The window is `words` long, from `before` words before the first match."""
+    """The snippet of plain `text` around the match at position `anchor` (default: the first),
+    the words at `positions` (1-based, ascending, from the chunk's vector) between the markers,
+    and the character offset of the anchor's word; None when the positions do not fit the text
+    (a word past its end, or one whose first letter is none of the query's lexemes'
+    `first_letters`), which ts_headline() then marks instead. The window is `words` long, from
+    `before` words before the anchor."""
     if not positions:
         return None
-    begin = max(1, positions[0] - before)
+    anchor = positions[0] if anchor is None else anchor
+    begin = max(1, anchor - before)
     end = begin + words - 1
+    positions = positions[bisect.bisect_left(positions, begin) :]
     found = _word(text, begin, 0, 0)
     if found is None:
         return None
@@ -135,7 +139,7 @@ def marked_window(
             return None
         pieces += (text[last:start], start_sel, text[start:stop], stop_sel)
         last = stop
-        if offset < 0:
+        if offset < 0 and position >= anchor:
             offset = start
     rest = _words(0, end - done).match(text, at)
     pieces.append(text[last : rest.end() if rest else at])
@@ -171,23 +175,52 @@ def query_phrases(tsquery_text: str) -> tuple[tuple[Phrase, ...], frozenset[str]
     return tuple(phrases), alone
 
 
-def phrase_positions(
-    vector_text: str, phrases: Sequence[Phrase], alone: frozenset[str]
-) -> list[int]:
-    """The positions to mark in a chunk's matched vector (`'castl':2A,7A 'hous':8A`): a
-    phrase's words only where the whole phrase is said, every other lexeme's everywhere;
-    all of them when no phrase is said whole (the chunk matched by something else)."""
-    if not phrases:
-        return vector_positions(vector_text)
+def chunk_marks(
+    vector_text: str, phrases: Sequence[Phrase] = (), alone: frozenset[str] = frozenset()
+) -> tuple[list[int], int]:
+    """The positions to mark in a chunk's matched vector (`'castl':2A,7A 'hous':8A`) and the
+    one its moment starts at.
+
+    Marked: a phrase's words only where the whole phrase is said, every other lexeme's
+    everywhere (all of them when no phrase is said whole: the chunk matched otherwise). The
+    anchor is where the shortest stretch holding every marked lexeme begins, as ts_headline
+    picks its fragment by cover: "knight castle house" starts where the three are said
+    together, not at a lone "castle" before them.
+    """
     at = {
         lexeme.replace("''", "'"): {int(p) for p in re.findall(r"[0-9]+", positions)}
         for lexeme, positions in _LEXEME_POSITIONS.findall(vector_text)
     }
-    in_phrases = {lexeme for phrase in phrases for lexeme, _ in phrase} - alone
-    keep = {p for lexeme, found in at.items() if lexeme not in in_phrases for p in found}
-    for phrase in phrases:
-        first = phrase[0][0]
-        for start in at.get(first, ()):
-            if all(start + distance in at.get(lexeme, ()) for lexeme, distance in phrase):
-                keep.update(start + distance for _, distance in phrase)
-    return sorted(keep) or vector_positions(vector_text)
+    if not at:
+        return [], 0
+    if phrases:
+        in_phrases = {lexeme for phrase in phrases for lexeme, _ in phrase} - alone
+        kept = {lexeme: found for lexeme, found in at.items() if lexeme not in in_phrases}
+        for phrase in phrases:
+            for start in at.get(phrase[0][0], ()):
+                if all(start + distance in at.get(lexeme, ()) for lexeme, distance in phrase):
+                    for lexeme, distance in phrase:
+                        kept.setdefault(lexeme, set()).add(start + distance)
+        at = kept or at
+    return sorted({p for found in at.values() for p in found}), _cover_start(at)
+
+
+def _cover_start(at: dict[str, set[int]]) -> int:
+    """Where the shortest stretch holding a position of every lexeme of `at` begins (the
+    earliest such stretch)."""
+    marks = sorted((p, lexeme) for lexeme, found in at.items() for p in found)
+    if len(at) == 1:
+        return marks[0][0]
+    held: dict[str, int] = {}
+    best = (marks[-1][0] - marks[0][0], marks[0][0])
+    left = 0
+    for position, lexeme in marks:
+        held[lexeme] = held.get(lexeme, 0) + 1
+        while len(held) == len(at):
+            first, first_lexeme = marks[left]
+            best = min(best, (position - first, first))
+            held[first_lexeme] -= 1
+            if not held[first_lexeme]:
+                del held[first_lexeme]
+            left += 1
+    return best[1]

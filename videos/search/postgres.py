@@ -29,10 +29,10 @@ from videos.search import trigram
 from videos.search.filters import CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import (
     NOT_PLAIN_TEXT,
+    chunk_marks,
     marked_window,
     match_offset,
     moment_start,
-    phrase_positions,
     query_phrases,
 )
 from videos.search.prepared import prepared_cursor
@@ -584,11 +584,11 @@ class PostgresBackend:
         snippets: dict[int, tuple[str, int | None]] = {}
         phrases, alone = query_phrases(rows[0][9]) if rows else ((), frozenset())
         for chunk_id, _v, _y, _s, text, _ss, _so, letters, marks, _q, headline in rows:
-            if marks and (
-                window := marked_window(
-                    text, phrase_positions(marks, phrases, alone), letters, START, STOP
-                )
-            ):
+            window = None
+            if marks:
+                positions, anchor = chunk_marks(marks, phrases, alone)
+                window = marked_window(text, positions, letters, START, STOP, anchor=anchor)
+            if window:
                 snippets[chunk_id] = window
             elif headline is not None:
                 snippets[chunk_id] = (headline, match_offset(text, headline, START, STOP))

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from videos.search import postgres
 from videos.search.moments import (
     NOT_PLAIN_TEXT,
+    chunk_marks,
     marked_window,
     match_offset,
     moment_start,
-    phrase_positions,
     query_phrases,
     vector_positions,
 )
@@ -163,10 +163,22 @@ def test_a_tsquerys_phrases_and_the_lexemes_that_stand_alone():
 def test_a_phrases_words_are_marked_only_where_the_phrase_is_said():
     phrases, alone = query_phrases("'knight' <-> 'castl' <-> 'hous'")
     vector = "'castl':2A,7A,10A 'hous':8A 'knight':6A"
-    assert phrase_positions(vector, phrases, alone) == [6, 7, 8]
+    assert chunk_marks(vector, phrases, alone) == ([6, 7, 8], 6)
     # A word the query also has alone is marked everywhere; a chunk that does not say the
     # phrase whole (it matched otherwise) keeps every mark.
     both = query_phrases("'knight' <-> 'castl' & 'castl'")
-    assert phrase_positions("'castl':2A,7A 'knight':6A", *both) == [2, 6, 7]
-    assert phrase_positions("'castl':2A 'knight':6A", phrases, alone) == [2, 6]
-    assert phrase_positions(vector, (), frozenset()) == [2, 6, 7, 8, 10]
+    assert chunk_marks("'castl':2A,7A 'knight':6A", *both) == ([2, 6, 7], 6)
+    assert chunk_marks("'castl':2A 'knight':6A", phrases, alone) == ([2, 6], 2)
+
+
+def test_the_moment_starts_where_every_word_is_said_together():
+    # "castle" alone at 2, the three together at 7-9: the shortest stretch with all of them.
+    vector = "'castl':2A,8A,12A 'hous':9A 'knight':7A"
+    assert chunk_marks(vector) == ([2, 7, 8, 9, 12], 7)
+    assert chunk_marks("'peopl':5A,9A") == ([5, 9], 5)  # one word: its first place
+    assert chunk_marks("'a':1A,30A 'b':20A,31A") == ([1, 20, 30, 31], 30)
+    assert chunk_marks("") == ([], 0)
+    text = " ".join(f"w{i}" for i in range(1, 41))
+    snippet, offset = marked_window(text, [2, 20, 21], "w", START, STOP, anchor=20)
+    assert snippet.startswith(f"w16 w17 w18 w19 {START}w20{STOP} {START}w21{STOP}")
+    assert "w2 " not in snippet and offset == text.index("w20")
