@@ -187,6 +187,9 @@ def chunk_marks(
     picks its fragment by cover: "knight castle house" starts where the three are said
     together, not at a lone "castle" before them.
     """
+    if not phrases and vector_text.count("':") == 1:  # one word (most snippets): no cover
+        positions = vector_positions(vector_text)
+        return positions, positions[0]
     at = {
         lexeme.replace("''", "'"): {int(p) for p in re.findall(r"[0-9]+", positions)}
         for lexeme, positions in _LEXEME_POSITIONS.findall(vector_text)
