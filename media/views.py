@@ -41,8 +41,12 @@ PAGE_SIZE = 50
 @login_required
 def audio_list(request: HttpRequest) -> HttpResponse:
     """My audio: every extraction I asked for, newest first, with its state or its download."""
-    page = Paginator(selectors.audio_extraction_list_for(user=request.user), PAGE_SIZE)
-    return render(request, "media/list.html", {"page": page.get_page(request.GET.get("page"))})
+    page = Paginator(selectors.audio_extraction_list_for(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    # While one of them is being extracted, the list refreshes itself (htmx, every 2 s).
+    running = any(audio.is_active for audio in page.object_list)
+    return render(request, "media/list.html", {"page": page, "running": running})
 
 
 @require_GET

@@ -145,6 +145,17 @@ def test_a_removed_mp3_is_offered_again(client, alice, video, media_root):
     assert AudioExtraction.objects.exclude(pk=done.pk).get().status == Status.QUEUED
 
 
+def test_my_audio_refreshes_itself_while_an_extraction_runs(client, alice, video):
+    client.force_login(alice)
+    client.post(reverse("media:request", args=[video.youtube_id]))
+    running = client.get(reverse("media:list"), {"page": 1}).content.decode()
+    assert 'hx-get="/audio/?page=1"' in running and 'hx-select="#audio-list"' in running
+    assert "every 2s" in running and "Queued" in running
+    AudioExtraction.objects.update(status=Status.FAILED, error="gone")
+    settled = client.get(reverse("media:list")).content.decode()
+    assert "hx-trigger" not in settled and "Failed: gone" in settled
+
+
 def test_my_audio_lists_my_extractions_only_and_pages(client, alice, bob, yt, video):
     client.force_login(alice)
     assert "Nothing yet" in client.get(reverse("media:list")).content.decode()
