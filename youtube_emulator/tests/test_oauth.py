@@ -69,6 +69,17 @@ def choose_account(auth_url: str, email: str) -> str:
     return answer.headers["Location"]
 
 
+def youtube_with(creds, base_url: str):
+    """The Data API client of google-api-python-client, with these credentials."""
+    return build(
+        "youtube",
+        "v3",
+        credentials=creds,
+        static_discovery=True,
+        client_options={"api_endpoint": base_url},
+    )
+
+
 def sign_in(emulator, email: str = "alice@example.com"):
     flow = new_flow(emulator.base_url)
     auth_url, state = flow.authorization_url(access_type="offline", prompt="consent")
@@ -84,13 +95,7 @@ def test_full_flow_with_pkce_then_data_api_userinfo_refresh_and_revoke(emulator)
     query = parse_qs(urlsplit(redirect).query)
     assert query["state"] == [state] and query["code"][0].startswith("4/0A")
     assert creds.refresh_token and creds.token.startswith("ya29.")
-    youtube = build(
-        "youtube",
-        "v3",
-        credentials=creds,
-        static_discovery=True,
-        client_options={"api_endpoint": emulator.base_url},
-    )
+    youtube = youtube_with(creds, emulator.base_url)
     mine = youtube.channels().list(part="snippet", mine=True).execute()
     assert mine["items"][0]["snippet"]["title"] == "Alice Anderson"
 
@@ -224,13 +229,7 @@ def test_auto_approve_deny_and_short_lived_tokens(emulator):
     assert redirect.status_code == 302
     flow.fetch_token(authorization_response=redirect.headers["Location"])
     creds = flow.credentials
-    youtube = build(
-        "youtube",
-        "v3",
-        credentials=creds,
-        static_discovery=True,
-        client_options={"api_endpoint": emulator.base_url},
-    )
+    youtube = youtube_with(creds, emulator.base_url)
     assert youtube.channels().list(part="id", mine=True).execute()["items"]
     emulator.control.advance_clock(601)
     expired = requests.get(
@@ -269,13 +268,7 @@ def test_with_a_grants_file_a_sign_in_survives_a_restart_and_so_does_a_revocatio
     # The same address, a new process: the stored access token is unknown now, so the client
     # library gets a 401, refreshes with the stored refresh token and carries on.
     with EmulatorThread(EmulatorConfig(grants_file=str(path)), port=port) as second:
-        youtube = build(
-            "youtube",
-            "v3",
-            credentials=creds,
-            static_discovery=True,
-            client_options={"api_endpoint": second.base_url},
-        )
+        youtube = youtube_with(creds, second.base_url)
         old_token = creds.token
         mine = youtube.channels().list(part="snippet", mine=True).execute()
         assert mine["items"][0]["snippet"]["title"] == "Alice Anderson"
