@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,12 +23,17 @@ from services import DATA, ROOT, find_services
 
 PY = sys.executable
 COLOURS = {"emulator": 35, "web": 32, "worker": 34, "beat": 33}
+# What the worker prints once it consumes: /healthz is polled after it, so the start does not
+# log a 503 (an ERROR from django.request) for each poll while the worker is still booting.
+WORKER_READY = re.compile(r"celery@\S+ ready\.")
 
 
-def stream(name: str, proc: subprocess.Popen) -> None:
+def stream(name: str, proc: subprocess.Popen, ready: threading.Event) -> None:
     colour = COLOURS.get(name, 0)
     tty = sys.stdout.isatty()
     for line in proc.stdout:  # type: ignore[union-attr]
+        if not ready.is_set() and (name != "worker" or WORKER_READY.search(line)):
+            ready.set()
         prefix = f"\033[{colour}m{name:>8}\033[0m" if tty else f"{name:>8}"
         sys.stdout.write(f"{prefix} | {line}")
         sys.stdout.flush()
@@ -119,6 +125,7 @@ def main() -> int:
     parts["beat"] = [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
 
     procs: dict[str, subprocess.Popen] = {}
+    ready = {name: threading.Event() for name in parts}
     for name, cmd in parts.items():
         procs[name] = subprocess.Popen(
             cmd,
@@ -129,11 +136,12 @@ def main() -> int:
             text=True,
             start_new_session=True,
         )
-        threading.Thread(target=stream, args=(name, procs[name]), daemon=True).start()
+        threading.Thread(target=stream, args=(name, procs[name], ready[name]), daemon=True).start()
         if name == "emulator" and not wait_for(f"{emulator_url}/_emulator/stats"):
             print("     run | the emulator did not start; see its lines above")
 
     url = f"http://127.0.0.1:{port}"
+    ready["worker"].wait(90)
     if wait_for(f"{url}/healthz", 90):
         print(f"\n     run | TubeIndex is up: {url}  (admin: {url}/admin/, API: {url}/api/)")
         print("     run | Sign in with Google goes to the emulator's consent page.")
