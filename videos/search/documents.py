@@ -69,6 +69,9 @@ class ChunkDocument(Document):
     position = fields.IntegerField()
     start = fields.FloatField()
     text = fields.TextField(analyzer="english")
+    # Where each caption line starts (seconds, characters of text): read back, never searched.
+    segment_starts = fields.FloatField(multi=True, index=False)
+    segment_offsets = fields.IntegerField(multi=True, index=False)
     locals().update(_filter_fields())
 
     class Index:

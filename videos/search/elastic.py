@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from videos.search.moments import moment_start, window_of_marked
 from videos.search.query import ParsedQuery, Term
 from videos.search.types import Moment, RawHit, RawPage, ResolvedNames, SearchFilters, moment_url
 
 CAP = 1000
 START, STOP = "\x02", "\x03"
+# Where each caption line of a chunk starts, in seconds and in characters of its text: the
+# moment is the line that says the match (documents.ChunkDocument stores them, unindexed).
+SEGMENT_FIELDS = ("segment_starts", "segment_offsets")
 META_FIELDS = ("title^3", "tags^2", "description", "channel_title")
 TIERS = {"title": 3.0, "tags": 2.0, "description": 1.0}
 FUZZY_TITLE_TIER = 1.0
@@ -195,7 +199,7 @@ def moments_query_body(
             "inner_hits": {
                 "name": "moments",
                 "size": per_video,
-                "_source": ["start", "youtube_id", "video_id"],
+                "_source": ["start", "youtube_id", "video_id", *SEGMENT_FIELDS],
                 "highlight": {
                     "fields": {
                         "text": {
@@ -208,6 +212,28 @@ def moments_query_body(
             },
         },
     }
+
+
+def moments_from_answer(answer: dict[str, Any]) -> dict[int, list[Moment]]:
+    """Moments from the answer to moments_query_body(): each chunk's highlighted text cut to
+    the window the PostgreSQL engine shows, starting at the caption line that says the
+    match (the chunk's segment_starts and segment_offsets), not at the chunk's start."""
+    found: dict[int, list[Moment]] = {}
+    for group in answer["hits"]["hits"]:
+        for inner in group["inner_hits"]["moments"]["hits"]["hits"]:
+            source = inner["_source"]
+            fragment = (inner.get("highlight", {}).get("text") or [""])[0]
+            snippet, offset = window_of_marked(fragment, START, STOP)
+            start = moment_start(
+                source["start"],
+                offset,
+                source.get("segment_starts"),
+                source.get("segment_offsets"),
+            )
+            found.setdefault(int(source["video_id"]), []).append(
+                Moment(start, moment_url(source["youtube_id"], start), snippet_html(snippet))
+            )
+    return found
 
 
 def filtered_body(resolved: ResolvedFilters, query: ParsedQuery, *, offset: int, limit: int):
@@ -372,20 +398,7 @@ class ElasticsearchBackend:
         if not video_ids or per_video <= 0:
             return {}
         body = moments_query_body(query, video_ids, per_video=per_video)
-        answer = self._client().search(index=CHUNK_INDEX, body=body)
-        found: dict[int, list[Moment]] = {}
-        for group in answer["hits"]["hits"]:
-            for inner in group["inner_hits"]["moments"]["hits"]["hits"]:
-                source = inner["_source"]
-                fragment = (inner.get("highlight", {}).get("text") or [""])[0]
-                found.setdefault(int(source["video_id"]), []).append(
-                    Moment(
-                        source["start"],
-                        moment_url(source["youtube_id"], source["start"]),
-                        snippet_html(fragment),
-                    )
-                )
-        return found
+        return moments_from_answer(self._client().search(index=CHUNK_INDEX, body=body))
 
     def moments(self, query: ParsedQuery, *, video_id: int, limit: int) -> list[Moment]:
         if not query.has_terms:

@@ -8,6 +8,7 @@ from typing import Any
 
 from videos.models import Transcript, TranscriptChunk, Video
 from videos.search.documents import CHUNK_INDEX, VIDEO_INDEX
+from videos.search.elastic import SEGMENT_FIELDS
 
 BATCH = 500
 
@@ -65,7 +66,8 @@ def document_actions(
         if not chunks:
             continue
         rows = TranscriptChunk.objects.filter(video_id__in=batch).order_by("video_id", "position")
-        for chunk in rows.only("id", "video_id", "position", "start", "text").iterator():
+        columns = ("id", "video_id", "position", "start", "text", *SEGMENT_FIELDS)
+        for chunk in rows.only(*columns).iterator():
             yield {
                 "_op_type": "index",
                 "_index": CHUNK_INDEX,
@@ -74,6 +76,8 @@ def document_actions(
                 "position": chunk.position,
                 "start": chunk.start,
                 "text": chunk.text,
+                "segment_starts": chunk.segment_starts,
+                "segment_offsets": chunk.segment_offsets,
                 **shared[chunk.video_id],
             }
 

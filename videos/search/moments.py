@@ -227,3 +227,49 @@ def _cover_start(at: dict[str, set[int]]) -> int:
                 del held[first_lexeme]
             left += 1
     return best[1]
+
+
+_ANY_WORD = re.compile(r"[^\W_]+")
+
+
+def window_of_marked(
+    marked: str,
+    start_sel: str,
+    stop_sel: str,
+    *,
+    words: int = WINDOW_WORDS,
+    before: int = WORDS_BEFORE,
+) -> tuple[str, int | None]:
+    """A whole text with its matches already marked (Elasticsearch's highlight of a chunk) cut
+    to the window marked_window() shows: `words` words from `before` words before the
+    shortest stretch holding every marked word; with the character offset, in the unmarked
+    text, of that stretch's first mark. Without a mark: the text as it is, and None."""
+    pieces = marked.split(start_sel)
+    text_parts, spans, at = [pieces[0]], [], len(pieces[0])
+    for piece in pieces[1:]:
+        word, _, rest = piece.partition(stop_sel)
+        spans.append((at, at + len(word)))
+        text_parts += (word, rest)
+        at += len(word) + len(rest)
+    if not spans:
+        return marked, None
+    text = "".join(text_parts)
+    word_spans = [m.span() for m in _ANY_WORD.finditer(text)]
+    starts = [begin for begin, _ in word_spans]
+    index_of = [max(bisect.bisect_right(starts, begin) - 1, 0) for begin, _ in spans]
+    at_words: dict[str, set[int]] = {}
+    for (begin, end), index in zip(spans, index_of, strict=True):
+        at_words.setdefault(text[begin:end].lower(), set()).add(index)
+    anchor = _cover_start(at_words)
+    first = max(0, anchor - before)
+    last = min(len(word_spans), first + words) - 1
+    window_start, window_end = word_spans[first][0], word_spans[last][1]
+    out, cursor = [], window_start
+    for begin, end in spans:
+        if begin < window_start or end > window_end:
+            continue
+        out += (text[cursor:begin], start_sel, text[begin:end], stop_sel)
+        cursor = end
+    out.append(text[cursor:window_end])
+    offset = spans[index_of.index(anchor)][0]
+    return "".join(out), offset

@@ -18,6 +18,7 @@ from videos.search.moments import (
     moment_start,
     query_phrases,
     vector_positions,
+    window_of_marked,
 )
 from videos.services import Segment, chunk_segments
 
@@ -182,3 +183,21 @@ def test_the_moment_starts_where_every_word_is_said_together():
     snippet, offset = marked_window(text, [2, 20, 21], "w", START, STOP, anchor=20)
     assert snippet.startswith(f"w16 w17 w18 w19 {START}w20{STOP} {START}w21{STOP}")
     assert "w2 " not in snippet and offset == text.index("w20")
+
+
+def test_a_text_marked_elsewhere_is_cut_to_the_same_window():
+    # Elasticsearch's highlight: the chunk's whole text, every match marked.
+    words = [f"w{i}" for i in range(1, 81)]
+    words[9], words[39], words[40] = f"{START}knight{STOP}", f"{START}knight{STOP}", "castle"
+    words[41] = f"{START}house{STOP}"
+    marked = " ".join(words)
+    text = marked.replace(START, "").replace(STOP, "")
+    snippet, offset = window_of_marked(marked, START, STOP)
+    # The shortest stretch holding both marked words starts at the second "knight".
+    assert snippet.startswith(f"w36 w37 w38 w39 {START}knight{STOP} castle {START}house{STOP}")
+    assert len(snippet.replace(START, "").replace(STOP, "").split()) == 30
+    assert snippet.count(START) == 2  # the first "knight" is outside the window
+    assert offset == text.index("knight castle")
+    assert window_of_marked("nothing marked here", START, STOP) == ("nothing marked here", None)
+    short = f"just {START}one{STOP} word"
+    assert window_of_marked(short, START, STOP) == (short, 5)

@@ -20,6 +20,7 @@ from videos.search.elastic import (
     filter_clauses,
     fuzzy_query_body,
     meta_tier,
+    moments_from_answer,
     moments_query_body,
     snippet_html,
     text_query,
@@ -141,6 +142,48 @@ def test_scores_combine_like_the_postgres_engine():
     assert meta_tier([]) == 0.5 and meta_tier(["tags", "description"]) == 2.0
 
 
+def test_a_moment_is_the_line_that_says_the_match_cut_to_the_postgres_window():
+    moments = moments_query_body(parse_query("flux"), [7], per_video=3)
+    assert {"segment_starts", "segment_offsets"} <= set(
+        moments["collapse"]["inner_hits"]["_source"]
+    )
+    text = "the weather today. then the flux capacitor hums. more weather"
+    answer = {  # the shape of a collapsed search's inner hits (Elasticsearch's docs)
+        "hits": {
+            "hits": [
+                {
+                    "_source": {"video_id": 7},
+                    "inner_hits": {
+                        "moments": {
+                            "hits": {
+                                "hits": [
+                                    {
+                                        "_source": {
+                                            "video_id": 7,
+                                            "youtube_id": "esvideo0001",
+                                            "start": 30.0,
+                                            "segment_starts": [30.0, 34.5, 39.0],
+                                            "segment_offsets": [0, 19, 49],
+                                        },
+                                        "highlight": {
+                                            "text": [text.replace("flux", "\x02flux\x03")]
+                                        },
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                }
+            ]
+        }
+    }
+    (moment,) = moments_from_answer(answer)[7]
+    assert moment.start == 34.5 and moment.url.endswith("v=esvideo0001&t=34s")
+    assert moment.snippet_html == (
+        "weather today. then the <mark>flux</mark> capacitor hums. more weather"
+    )
+
+
 def test_snippets_are_escaped_before_highlighting():
     assert snippet_html("<b>\x02flux\x03</b>") == "&lt;b&gt;<mark>flux</mark>&lt;/b&gt;"
 
@@ -151,6 +194,8 @@ def test_documents_map_text_with_the_english_analyzer_and_filters_as_keywords():
     assert VideoDocument._index._name == VIDEO_INDEX and ChunkDocument._index._name == CHUNK_INDEX
     assert video["title"]["analyzer"] == "english" and video["tags"]["type"] == "text"
     assert chunk["text"]["analyzer"] == "english" and chunk["start"]["type"] == "float"
+    assert chunk["segment_starts"] == {"type": "float", "index": False}
+    assert chunk["segment_offsets"] == {"type": "integer", "index": False}
     for props in (video, chunk):
         assert props["published_at"]["type"] == "date"
         assert props["transcript_kind"]["type"] == "keyword"
@@ -177,6 +222,8 @@ def test_bulk_actions_carry_each_videos_filter_fields_onto_its_chunks():
     assert video["title"] == "Flux repair" and video["channel_title"] == "Doc Lab"
     assert video["transcript_kind"] == "auto" and video["topic_ids"] == [topic.pk]
     assert [c["start"] for c in chunks] == [0.0, 40.0]
+    assert [c["segment_starts"] for c in chunks] == [[0.0], [40.0]]
+    assert [c["segment_offsets"] for c in chunks] == [[0], [0]]
     assert all(c["_index"] == CHUNK_INDEX and c["youtube_id"] == "esvideo0001" for c in chunks)
     assert all(c["topic_ids"] == [topic.pk] and c["language"] == "en" for c in chunks)
 
@@ -204,6 +251,11 @@ def test_live_ranking_phrases_and_moments(es_backend, redis_client):
     assert page.hits[1].moments[0].url.endswith("&t=61s")
     assert "<mark>" in page.hits[1].moments[0].snippet_html
     assert [h.video.youtube_id for h in video_search(q='"capacitor flux"').hits] == []
+    # The moment is the caption line that says it, not the start of its ~30 s chunk.
+    c = add_video("esline00001", said=[(30.0, "mild weather today"), (36.5, "a gizmo hums")])
+    index_videos([c])
+    (hit,) = video_search(q="gizmo", use_cache=False).hits
+    assert hit.moments[0].start == 36.5 and "<mark>gizmo</mark>" in hit.moments[0].snippet_html
 
 
 @live
