@@ -9,9 +9,11 @@ ASCII letters, digits, simple punctuation, no hyphenated words, decimals, hosts,
 entities, which it parses as compound tokens) a token is exactly a run of letters and digits,
 so the n-th run is position n. Texts that are not plain keep ts_headline().
 
-A phrase's words are marked where the phrase is said (`phrase_positions`), as Elasticsearch's
-highlighter does, not wherever one of them occurs (ts_headline marks every occurrence): the
-moment then starts at the line that says the phrase, not at an earlier stray word.
+Which words, and where the moment starts (`chunk_marks`): a phrase's words only where the
+phrase is said, as Elasticsearch's highlighter marks a phrase (ts_headline marks every
+occurrence), and the moment at the shortest stretch holding every marked word, as ts_headline
+picks its fragment, not at an earlier stray word. `window_of_marked` cuts a text marked
+elsewhere (Elasticsearch's highlight) to the same window.
 """
 
 from __future__ import annotations
@@ -255,6 +257,8 @@ def window_of_marked(
         return marked, None
     text = "".join(text_parts)
     word_spans = [m.span() for m in _ANY_WORD.finditer(text)]
+    if not word_spans:  # only punctuation marked: nothing to count words by
+        return marked, spans[0][0]
     starts = [begin for begin, _ in word_spans]
     index_of = [max(bisect.bisect_right(starts, begin) - 1, 0) for begin, _ in spans]
     at_words: dict[str, set[int]] = {}

@@ -201,3 +201,4 @@ def test_a_text_marked_elsewhere_is_cut_to_the_same_window():
     assert window_of_marked("nothing marked here", START, STOP) == ("nothing marked here", None)
     short = f"just {START}one{STOP} word"
     assert window_of_marked(short, START, STOP) == (short, 5)
+    assert window_of_marked(f"{START}...{STOP}", START, STOP) == (f"{START}...{STOP}", 0)
