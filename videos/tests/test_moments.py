@@ -202,3 +202,31 @@ def test_a_text_marked_elsewhere_is_cut_to_the_same_window():
     short = f"just {START}one{STOP} word"
     assert window_of_marked(short, START, STOP) == (short, 5)
     assert window_of_marked(f"{START}...{STOP}", START, STOP) == (f"{START}...{STOP}", 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["knight", "Castle", "house", "it's", "a", "x1", "on"]), min_size=1),
+    st.data(),
+)
+def test_a_text_marked_elsewhere_gets_the_window_and_moment_of_one_marked_here(said, data):
+    # The same marks, given as a vector's positions (PostgreSQL) or inside the text
+    # (Elasticsearch's highlight): the same snippet and the same moment.
+    text = " ".join(said)
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    chosen = data.draw(st.sets(st.integers(1, len(words)), min_size=1))
+    at: dict[str, list[int]] = {}
+    for position in sorted(chosen):
+        at.setdefault(words[position - 1].lower(), []).append(position)
+    vector = " ".join(f"'{word}':" + ",".join(map(str, ps)) for word, ps in sorted(at.items()))
+    positions, anchor = chunk_marks(vector)
+    letters = "".join({word[0] for word in at})
+    here = marked_window(text, positions, letters, START, STOP, anchor=anchor)
+    spans = [m.span() for m in re.finditer(r"[A-Za-z0-9]+", text)]
+    marked, last = [], 0
+    for position in sorted(chosen):
+        begin, end = spans[position - 1]
+        marked += (text[last:begin], START, text[begin:end], STOP)
+        last = end
+    marked.append(text[last:])
+    assert window_of_marked("".join(marked), START, STOP) == here
