@@ -1,6 +1,6 @@
-"""A signed-in person, in a real browser, asks for a video's MP3 on its page: the section
-follows the extraction (htmx) while a real worker on the `media` queue runs yt-dlp and ffmpeg,
-then offers the download, and the e-mail with the link is sent."""
+"""A signed-in person, in a real browser, asks for a video's MP3 on its page: the section and
+"My audio" follow the extraction (htmx) while a real worker on the `media` queue runs yt-dlp
+and ffmpeg, then offer the download, and the e-mail with the link is sent."""
 
 from __future__ import annotations
 
@@ -42,11 +42,16 @@ def test_extract_a_videos_audio_from_its_page(page, live_server, yt, tmp_path, s
     page.click("text=alice@example.com")
     page.wait_for_url(re.compile(r".*/playlists/$"))
     page.goto(f"{live_server.url}/videos/{video.youtube_id}/")
+    page.click("text=Extract audio (MP3)")
+    assert "a link will be sent to alice@example.com" in page.inner_text("main")
+    # "My audio" in a second tab: queued, since no worker runs yet.
+    mine = page.context.new_page()
+    mine.goto(f"{live_server.url}/audio/")
+    assert "Queued" in mine.inner_text("#audio-list")
     with CeleryWorker(env, queues="media", concurrency=4):
-        page.click("text=Extract audio (MP3)")
-        assert "a link will be sent to alice@example.com" in page.inner_text("main")
-        # No reload: the section polls until the MP3 is ready.
+        # No reload: the section, and My audio, poll until the MP3 is ready.
         page.wait_for_selector("#audio >> text=download the MP3", timeout=90_000)
+        mine.wait_for_selector("#audio-list >> text=Download MP3", timeout=30_000)
         with page.expect_download() as download:
             page.click("#audio >> text=download the MP3")
         saved = download.value
