@@ -25,8 +25,14 @@ from collections.abc import Sequence
 
 CONTEXT_WORDS = 3
 # Plain text, as PostgreSQL's regular expressions read it (moments statement) and Python's:
-# a text matching this is NOT plain. Kept to one syntax both engines read alike.
-NOT_PLAIN_TEXT = r"[^A-Za-z0-9 ,.!?;:'\"()\[\]-]|[A-Za-z0-9][-.:][A-Za-z0-9]"
+# a text matching this is NOT plain. Kept to one syntax both engines read alike (\uXXXX is a
+# character in both). Typographic quotes, dashes and the ellipsis (\u2018 \u2019 \u201c \u201d
+# \u2013 \u2014 \u2026, common in manual captions) are blanks to PostgreSQL's parser, as
+# spaces are: "rock\u2019n\u2019roll" is three words to it, "a\u2013b" two.
+NOT_PLAIN_TEXT = (
+    r"[^A-Za-z0-9 ,.!?;:'\"()\[\]\u2018\u2019\u201c\u201d\u2013\u2014\u2026-]"
+    r"|[A-Za-z0-9][-.:][A-Za-z0-9]"
+)
 WINDOW_WORDS = 30  # as ts_headline's MaxWords
 WORDS_BEFORE = 4  # words shown before the first match
 _POSITIONS = re.compile(r"[:,]([0-9]+)")  # in a tsvector's text form: 'peopl':12A,40A

@@ -70,8 +70,11 @@ def test_chunks_stored_before_line_positions_existed_keep_their_start():
 WORDS = [
     "the", "people", "know", "don't", "it's", "making", "made", "cities", "city", "try",
     "tries", "happily", "3", "2024", "mp3", "a", "is", "flux", "capacitor", "running", "ran",
+    "don\u2019t", "rock\u2019n\u2019roll", "\u201cso\u201d", "one\u2013two",
 ]  # fmt: skip
 PUNCTUATION = ["", "", "", ",", ".", "?", "!", ";", ":", '"', "(", ")", "'"]
+# Typographic marks of manual captions: blanks to PostgreSQL's parser, so plain text too.
+PUNCTUATION += ["\u2019", "\u2018", "\u201c", "\u201d", "\u2013", "\u2014", "\u2026"]
 
 
 def _headline_all(cursor, text: str, typed: str) -> tuple[str | None, str, str]:
@@ -108,7 +111,8 @@ def test_plain_text_is_marked_as_ts_headline_marks_it(said, data):
     )
     assert marked is not None
     snippet, offset = marked
-    assert snippet == headline.rstrip(" ,.?!;:\"()'")
+    # The window starts at a word and ends at one: the text around it is punctuation only.
+    assert snippet == headline.strip(" ,.?!;:\"()'" + "".join(PUNCTUATION))
     assert offset == match_offset(text, headline, START, STOP)
 
 
@@ -125,6 +129,13 @@ def test_plain_text_is_marked_as_ts_headline_marks_it(said, data):
 )
 def test_text_that_postgresql_parses_into_compound_tokens_is_not_plain(text):
     assert re.search(NOT_PLAIN_TEXT, text)
+
+
+def test_typographic_quotes_dashes_and_ellipses_of_manual_captions_are_plain():
+    assert not re.search(
+        NOT_PLAIN_TEXT, "I don\u2019t \u2018know\u2019 \u201cwhy\u201d \u2013 so\u2026"
+    )
+    assert not re.search(NOT_PLAIN_TEXT, "rock\u2019n\u2019roll, one\u2013two\u2014three")
 
 
 def test_the_window_starts_a_few_words_before_the_first_match():

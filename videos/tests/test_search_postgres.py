@@ -272,6 +272,16 @@ def test_a_phrases_moment_starts_where_it_is_said_and_marks_only_it():
     assert moment.start == 44.0 and moment.snippet_html.count("<mark>castle</mark>") == 2
 
 
+def test_curly_quotes_of_manual_captions_keep_the_marking_from_the_vector():
+    # PostgreSQL reads \u2019 \u201c \u201d as blanks, so the text stays plain: the phrase alone is
+    # marked (ts_headline, for texts that are not plain, would mark the first "castle" too).
+    said = "the castle\u2019s \u201cgate\u201d \u2013 a knight castle house"
+    add_video("curly000001", said=[(10.0, said)])
+    (moment,) = video_search(q='"knight castle house"').hits[0].moments
+    assert moment.snippet_html.count("<mark>") == 3
+    assert "\u201cgate\u201d \u2013 a <mark>knight</mark>" in moment.snippet_html
+
+
 def test_at_most_three_moments_per_result_best_first_and_snippets_are_escaped():
     said = []
     for block in range(6):
