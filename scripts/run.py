@@ -28,11 +28,12 @@ COLOURS = {"emulator": 35, "web": 32, "worker": 34, "beat": 33}
 WORKER_READY = re.compile(r"celery@\S+ ready\.")
 
 
-def stream(name: str, proc: subprocess.Popen, ready: threading.Event) -> None:
+def stream(name: str, proc: subprocess.Popen, ready: threading.Event | None = None) -> None:
+    """Copy a part's output, prefixed with its name; set `ready` once the worker says so."""
     colour = COLOURS.get(name, 0)
     tty = sys.stdout.isatty()
     for line in proc.stdout:  # type: ignore[union-attr]
-        if not ready.is_set() and (name != "worker" or WORKER_READY.search(line)):
+        if ready is not None and not ready.is_set() and WORKER_READY.search(line):
             ready.set()
         prefix = f"\033[{colour}m{name:>8}\033[0m" if tty else f"{name:>8}"
         sys.stdout.write(f"{prefix} | {line}")
@@ -125,7 +126,7 @@ def main() -> int:
     parts["beat"] = [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
 
     procs: dict[str, subprocess.Popen] = {}
-    ready = {name: threading.Event() for name in parts}
+    worker_ready = threading.Event()
     for name, cmd in parts.items():
         procs[name] = subprocess.Popen(
             cmd,
@@ -136,12 +137,13 @@ def main() -> int:
             text=True,
             start_new_session=True,
         )
-        threading.Thread(target=stream, args=(name, procs[name], ready[name]), daemon=True).start()
+        ready = worker_ready if name == "worker" else None
+        threading.Thread(target=stream, args=(name, procs[name], ready), daemon=True).start()
         if name == "emulator" and not wait_for(f"{emulator_url}/_emulator/stats"):
             print("     run | the emulator did not start; see its lines above")
 
     url = f"http://127.0.0.1:{port}"
-    ready["worker"].wait(90)
+    worker_ready.wait(90)
     if wait_for(f"{url}/healthz", 90):
         print(f"\n     run | TubeIndex is up: {url}  (admin: {url}/admin/, API: {url}/api/)")
         print("     run | Sign in with Google goes to the emulator's consent page.")
