@@ -76,5 +76,24 @@ async def thumbnail(request: web.Request) -> web.Response:
     )
 
 
+# The browser asks every host for one, the consent page's included (Google serves its "G").
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="15"'
+    ' fill="#4285f4"/><text x="16" y="22" font-size="18" text-anchor="middle"'
+    ' font-family="sans-serif" fill="#fff">G</text></svg>'
+)
+
+
+async def favicon(request: web.Request) -> web.Response:
+    return web.Response(
+        text=FAVICON,
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 def routes() -> list[web.RouteDef]:
-    return [web.get("/vi/{video_id}/{file}", thumbnail, name="images.thumbnail")]
+    return [
+        web.get("/vi/{video_id}/{file}", thumbnail, name="images.thumbnail"),
+        web.get("/favicon.ico", favicon, name="images.favicon"),
+    ]

@@ -54,3 +54,9 @@ def test_with_a_public_url_the_emulator_serves_them(emulator, youtube):
         emulator.control.reset()
     _video, thumbnails = first_video(youtube, emulator)
     assert thumbnails["high"]["url"].startswith("https://i.ytimg.com/")
+
+
+def test_the_consent_pages_host_has_an_icon(emulator):
+    icon = requests.get(f"{emulator.base_url}/favicon.ico", timeout=10)
+    assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
