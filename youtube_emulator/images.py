@@ -69,11 +69,7 @@ async def thumbnail(request: web.Request) -> web.Response:
     video = state.dataset.video_by_id(request.match_info["video_id"], state.clock.now())
     if size is None or video is None or video.status == DELETED:
         return web.Response(status=404, text="")
-    return web.Response(
-        text=picture(video, *size),
-        content_type="image/svg+xml",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    return _svg(picture(video, *size))
 
 
 # The browser asks every host for one, the consent page's included (Google serves its "G").
@@ -85,10 +81,12 @@ FAVICON = (
 
 
 async def favicon(request: web.Request) -> web.Response:
+    return _svg(FAVICON)
+
+
+def _svg(text: str) -> web.Response:
     return web.Response(
-        text=FAVICON,
-        content_type="image/svg+xml",
-        headers={"Cache-Control": "public, max-age=86400"},
+        text=text, content_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
     )
 
 

@@ -36,11 +36,13 @@ NOT_PLAIN_TEXT = (
 WINDOW_WORDS = 30  # as ts_headline's MaxWords
 WORDS_BEFORE = 4  # words shown before the first match
 _POSITIONS = re.compile(r"[:,]([0-9]+)")  # in a tsvector's text form: 'peopl':12A,40A
-_LEXEME = r"'(?:[^']|'')*'"
+# A lexeme as tsquery and tsvector text forms quote it ('it''s'), the lexeme in group 1.
+QUOTED_LEXEME = r"'((?:[^']|'')*)'"
+_QUOTED = re.compile(QUOTED_LEXEME)
 # In a tsquery's text form: a phrase is lexemes joined by <-> or <N> ('knight' <-> 'castl').
-_PHRASE = re.compile(rf"{_LEXEME}(?:\s*<(?:[0-9]+|-)>\s*{_LEXEME})+")
-_PHRASE_PART = re.compile(r"'((?:[^']|'')*)'|<([0-9]+|-)>")
-_LEXEME_POSITIONS = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
+_PHRASE = re.compile(rf"{QUOTED_LEXEME}(?:\s*<(?:[0-9]+|-)>\s*{QUOTED_LEXEME})+")
+_PHRASE_PART = re.compile(rf"{QUOTED_LEXEME}|<([0-9]+|-)>")
+_LEXEME_POSITIONS = re.compile(rf"{QUOTED_LEXEME}:([0-9A-D,]+)")
 
 
 def match_offset(text: str, headline: str, start_sel: str, stop_sel: str) -> int | None:
@@ -176,11 +178,15 @@ def query_phrases(tsquery_text: str) -> tuple[tuple[Phrase, ...], frozenset[str]
             if gap:
                 distance += 1 if gap == "-" else int(gap)
             else:
-                words.append((lexeme.replace("''", "'"), distance))
+                words.append((_unquoted(lexeme), distance))
         phrases.append(tuple(words))
     rest = _PHRASE.sub(" ", tsquery_text)
-    alone = frozenset(m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", rest))
+    alone = frozenset(map(_unquoted, _QUOTED.findall(rest)))
     return tuple(phrases), alone
+
+
+def _unquoted(lexeme: str) -> str:
+    return lexeme.replace("''", "'")
 
 
 def chunk_marks(
@@ -199,7 +205,7 @@ def chunk_marks(
         positions = vector_positions(vector_text)
         return positions, positions[0]
     at = {
-        lexeme.replace("''", "'"): {int(p) for p in re.findall(r"[0-9]+", positions)}
+        _unquoted(lexeme): {int(p) for p in re.findall(r"[0-9]+", positions)}
         for lexeme, positions in _LEXEME_POSITIONS.findall(vector_text)
     }
     if not at:

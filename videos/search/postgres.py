@@ -29,6 +29,7 @@ from videos.search import trigram
 from videos.search.filters import CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import (
     NOT_PLAIN_TEXT,
+    QUOTED_LEXEME,
     chunk_marks,
     marked_window,
     match_offset,
@@ -58,7 +59,7 @@ START, STOP = "\x02", "\x03"
 # The query's lexemes (one row over CTE q, parameter TSQUERY_LEXEME), from its text form
 # ('peopl' & 'know':*): `words` match whole, `prefixes` start lexemes, `letters` are their first
 # letters, `query` is that text (for its phrases, moments.query_phrases).
-TSQUERY_LEXEME = r"'((?:[^']|'')*)'(:\*)?"
+TSQUERY_LEXEME = rf"{QUOTED_LEXEME}(:\*)?"
 QUERY_LEXEMES = """SELECT
     coalesce(array_agg(m[1]) FILTER (WHERE m[2] IS NULL), '{}') AS words,
     coalesce(array_agg(m[1]) FILTER (WHERE m[2] IS NOT NULL), '{}') AS prefixes,
@@ -545,7 +546,7 @@ class PostgresBackend:
         text's matched positions are read from its vector and marked in Python (moments.py);
         ts_headline() runs on the other texts only (and, in a second statement, on any whose
         positions do not fit their text, which plain text should never have). In plain text a
-        phrase's words are marked only where the phrase is said (moments.phrase_positions);
+        phrase's words are marked only where the phrase is said (moments.chunk_marks);
         ts_headline marks every occurrence of them.
         """
         if not video_ids or per_video <= 0:
