@@ -78,7 +78,13 @@ def video_search(
     raw, from_cache = search_cache.cached(key, run) if use_cache else (run(), False)
     videos = _videos_by_id([hit.video_id for hit in raw.hits])
     hits = [
-        SearchHit(videos[hit.video_id], hit.score, list(hit.moments))
+        SearchHit(
+            videos[hit.video_id],
+            hit.score,
+            list(hit.moments),
+            title_html=hit.title_html,
+            description_html=hit.description_html,
+        )
         for hit in raw.hits
         if hit.video_id in videos
     ]

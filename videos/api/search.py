@@ -108,6 +108,15 @@ class MomentSerializer(serializers.Serializer):
 class SearchHitSerializer(serializers.Serializer):
     video = VideoSerializer()
     score = serializers.FloatField()
+    title_html = serializers.CharField(
+        allow_null=True,
+        help_text="the title, escaped, with the query's words in <mark>; null when it has none",
+    )
+    description_html = serializers.CharField(
+        allow_null=True,
+        help_text="an excerpt of the description, escaped, with the query's words in <mark>, "
+        "when the description matches the query; else null",
+    )
     moments = MomentSerializer(many=True)
 
 
@@ -271,6 +280,8 @@ class SearchApi(APIView):
                 {
                     "video": video_payload(hit.video, tz=tz),
                     "score": round(hit.score, 4),
+                    "title_html": hit.title_html or None,
+                    "description_html": hit.description_html or None,
                     "moments": [moment_payload(m) for m in hit.moments],
                 }
                 for hit in page.hits

@@ -7,13 +7,13 @@ field matched, plus fractions from the normalised scores and a mild recency boos
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from videos.search.highlights import marked_html, marked_metadata
 from videos.search.moments import moment_start, window_of_marked
 from videos.search.query import ParsedQuery, Term
 from videos.search.types import Moment, RawHit, RawPage, ResolvedNames, SearchFilters, moment_url
@@ -236,6 +236,51 @@ def moments_from_answer(answer: dict[str, Any]) -> dict[int, list[Moment]]:
     return found
 
 
+def metadata_marks_body(query: ParsedQuery, video_ids: Sequence[int]) -> dict[str, Any]:
+    """These videos' titles and description excerpts with the query's words marked; the
+    named query says whether the description matches the query by itself (the PostgreSQL
+    engine shows an excerpt only then)."""
+    return {
+        "size": len(video_ids),
+        "_source": ["description"],
+        "query": {
+            "bool": {
+                "filter": [{"ids": {"values": [str(vid) for vid in video_ids]}}],
+                "should": [
+                    {"bool": {"must": text_query(query, ["description"]), "_name": "description"}}
+                ],
+            }
+        },
+        "highlight": {
+            "pre_tags": [START],
+            "post_tags": [STOP],
+            "highlight_query": {"bool": {"should": text_query(query, ["title", "description"])}},
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "description": {"fragment_size": 200, "number_of_fragments": 1},
+            },
+        },
+    }
+
+
+def metadata_marks_from_answer(
+    answer: dict[str, Any], excerpts: Iterable[int]
+) -> dict[int, tuple[str, str]]:
+    """(title_html, description_html) by video id from the answer to metadata_marks_body();
+    a description excerpt only for the videos in `excerpts` (those without a moment)."""
+    excerpts = set(excerpts)
+    found: dict[int, tuple[str, str]] = {}
+    for hit in answer["hits"]["hits"]:
+        marks = hit.get("highlight", {})
+        title = (marks.get("title") or [None])[0]
+        excerpt = None
+        if int(hit["_id"]) in excerpts and "description" in hit.get("matched_queries", []):
+            excerpt = (marks.get("description") or [None])[0]
+        description = hit.get("_source", {}).get("description")
+        found[int(hit["_id"])] = marked_metadata(title, description, excerpt, START, STOP)
+    return found
+
+
 def filtered_body(resolved: ResolvedFilters, query: ParsedQuery, *, offset: int, limit: int):
     """Only filters: matching videos, newest first."""
     return {
@@ -308,7 +353,7 @@ def meta_tier(matched: Sequence[str]) -> float:
 
 
 def snippet_html(fragment: str) -> str:
-    return html.escape(fragment).replace(START, "<mark>").replace(STOP, "</mark>")
+    return marked_html(fragment, START, STOP)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -385,8 +430,14 @@ class ElasticsearchBackend:
         if sort == "date":
             ranked.sort(key=lambda item: (-_ts(published.get(item[0])), -item[0]))
         page = ranked[offset : offset + limit]
-        moments = self._moments([vid for vid, _ in page], query, with_moments)
-        hits = tuple(RawHit(vid, score, tuple(moments.get(vid, ()))) for vid, score in page)
+        ids = [vid for vid, _ in page]
+        moments = self._moments(ids, query, with_moments)
+        excerpts = {vid for vid in ids if not moments.get(vid)}
+        marked = self._marked_metadata(ids, query, excerpts)
+        hits = tuple(
+            RawHit(vid, score, tuple(moments.get(vid, ())), *marked.get(vid, ("", "")))
+            for vid, score in page
+        )
         exact = len(meta) < CAP and len(chunks) < CAP
         return RawPage(hits, len(ranked), exact, offset + limit < len(ranked))
 
@@ -399,6 +450,17 @@ class ElasticsearchBackend:
             return {}
         body = moments_query_body(query, video_ids, per_video=per_video)
         return moments_from_answer(self._client().search(index=CHUNK_INDEX, body=body))
+
+    def _marked_metadata(
+        self, video_ids: list[int], query: ParsedQuery, excerpts: set[int]
+    ) -> dict[int, tuple[str, str]]:
+        from videos.search.documents import VIDEO_INDEX
+
+        if not video_ids:
+            return {}
+        body = metadata_marks_body(query, video_ids)
+        answer = self._client().search(index=VIDEO_INDEX, body=body)
+        return metadata_marks_from_answer(answer, excerpts)
 
     def moments(self, query: ParsedQuery, *, video_id: int, limit: int) -> list[Moment]:
         if not query.has_terms:

@@ -156,6 +156,29 @@ def marked_window(
     return "".join(pieces), offset
 
 
+def marked_text(
+    text: str, positions: Sequence[int], first_letters: str, start_sel: str, stop_sel: str
+) -> str | None:
+    """All of plain `text` (a title) with the words at `positions` (1-based, ascending)
+    between the markers; None when the positions do not fit it, as marked_window()."""
+    pieces: list[str] = []
+    last = at = done = 0
+    for position in positions:
+        if position <= done:
+            continue  # the same word twice
+        found = _word(text, position, at, done)
+        if found is None:
+            return None
+        start, stop = found
+        if text[start].lower() not in first_letters:
+            return None
+        pieces += (text[last:start], start_sel, text[start:stop], stop_sel)
+        last = at = stop
+        done = position
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def vector_positions(vector_text: str) -> list[int]:
     """The positions in a tsvector's text form ('peopl':12A,40A 'know':3A), ascending. Plain
     text's lexemes are letters and digits only, so a colon or comma starts a position."""

@@ -20,17 +20,17 @@ that only says the words.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from videos.models import SEARCH_CONFIG, TIER_ORDER, SearchTier
-from videos.search import trigram
+from videos.search import highlights, trigram
 from videos.search.filters import CHUNK_TABLE, VIDEO_TABLE, FilterSql, filter_sql
 from videos.search.moments import (
     NOT_PLAIN_TEXT,
     QUOTED_LEXEME,
     chunk_marks,
+    marked_text,
     marked_window,
     match_offset,
     moment_start,
@@ -73,6 +73,11 @@ MATCHED_LEXEMES = """nullif(ts_filter(setweight({v}, 'A', CASE WHEN lx.prefixes 
     THEN lx.words ELSE lx.words || ARRAY(SELECT l FROM unnest(tsvector_to_array({v})) l
     WHERE l ^@ ANY(lx.prefixes)) END), '{{a}}')::text, '')"""
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=2"
+# A result's title, whole, and its description's excerpt (videos.search.highlights).
+TITLE_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+DESCRIPTION_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=1"
+)
 # In float8 (date_part), not numeric (extract): numeric exp() cost ~2.5 µs a candidate, 2.5 ms
 # of a common word's 1,000 candidates.
 RECENCY = "0.1 * exp(-greatest(date_part('epoch', now() - coalesce(v.published_at, now())), 0)"
@@ -120,8 +125,7 @@ def meta_cap_when_capped(cap: int) -> int:
 
 def snippet_html(headline: str) -> str:
     """Escape the transcript text, then turn our highlight markers into <mark>."""
-    escaped = html.escape(headline)
-    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+    return highlights.marked_html(headline, START, STOP)
 
 
 def _tier_by_tier(
@@ -184,8 +188,14 @@ class PostgresBackend:
             query, rows, total, exact, fixes = self._ranked(query, filters, offset, limit, by_date)
             if by_date and not exact:
                 rows = self._newest_matching(query, filters, offset, limit)
-        moments = self._moments_for(query, [r[0] for r in rows], with_moments) if tsquery else {}
-        hits = tuple(RawHit(vid, float(score), tuple(moments.get(vid, ()))) for vid, score in rows)
+        ids = [r[0] for r in rows]
+        moments = self._moments_for(query, ids, with_moments) if tsquery else {}
+        excerpts = [vid for vid in ids if not moments.get(vid)]
+        marked = self._marked_metadata(query, ids, excerpts) if tsquery else {}
+        hits = tuple(
+            RawHit(vid, float(score), tuple(moments.get(vid, ())), *marked.get(vid, ("", "")))
+            for vid, score in rows
+        )
         has_next = offset + limit < total or (not exact and len(rows) == limit)
         corrections = tuple((word, tuple(terms)) for word, terms in fixes.items())
         return RawPage(hits, total, exact, has_next, corrections)
@@ -603,6 +613,61 @@ class PostgresBackend:
             start = moment_start(chunk_start, offset, starts, offsets)
             found.setdefault(video_id, []).append(
                 Moment(start, moment_url(youtube_id, start), snippet_html(headline))
+            )
+        return found
+
+    def _marked_metadata(
+        self, query: ParsedQuery, video_ids: list[int], excerpts: list[int]
+    ) -> dict[int, tuple[str, str]]:
+        """(title, description excerpt) of these videos with the query's words marked, as
+        RawHit has them; the excerpt only for the videos in `excerpts` (those without a
+        moment to show) whose description matches the query by itself (its words weighted C,
+        as the ranking's `qw.c`).
+
+        A plain title is marked in Python from its positions in the video's vector, as a
+        chunk's snippet is (the title's lexemes are the vector's weighted A, positions from
+        1): ts_headline() cost ~38 µs a title here, 0.8 ms a page. Other titles, and the
+        descriptions, are marked by ts_headline(). (`marks`: the title's matched lexemes, ''
+        for none, NULL when it is not plain text.)"""
+        if not video_ids:
+            return {}
+        title_vector = "setweight(ts_filter(v.search_vector, '{{a}}'), 'D')"
+        matched = MATCHED_LEXEMES.format(v=title_vector)
+        sql = f"""
+            WITH q AS ({Q_CTE}), lx AS MATERIALIZED ({QUERY_LEXEMES}),
+            qd AS MATERIALIZED (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q)
+            SELECT v.id, v.title, lx.letters, lx.query, t.marks,
+                CASE WHEN t.marks IS NULL THEN ts_headline('{SEARCH_CONFIG}', v.title, q.q, %s) END,
+                CASE WHEN d.shown THEN v.description END,
+                CASE WHEN d.shown THEN ts_headline('{SEARCH_CONFIG}', v.description, q.q, %s) END
+            FROM {VIDEO_TABLE} v, q, lx, qd,
+            LATERAL (SELECT CASE WHEN v.title !~ %s THEN coalesce({matched}, '') END AS marks
+                OFFSET 0) t,
+            LATERAL (SELECT v.id = ANY(%s) AND v.search_vector @@ qd.q AS shown OFFSET 0) d
+            WHERE v.id = ANY(%s)
+        """
+        params = [
+            to_tsquery_text(query),
+            TSQUERY_LEXEME,
+            to_tsquery_text(query, "C"),
+            TITLE_OPTIONS,
+            DESCRIPTION_OPTIONS,
+            NOT_PLAIN_TEXT,
+            excerpts,
+            video_ids,
+        ]
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        found: dict[int, tuple[str, str]] = {}
+        phrases, alone = query_phrases(rows[0][3]) if rows else ((), frozenset())
+        for video_id, title, letters, _q, marks, headline, description, excerpt in rows:
+            if marks is not None:  # plain text: '' when it says none of the words
+                positions, _anchor = chunk_marks(marks, phrases, alone) if marks else ((), None)
+                # (None when the positions do not fit the text, which plain text never has.)
+                headline = marked_text(title, positions, letters, START, STOP)
+            found[video_id] = highlights.marked_metadata(
+                headline, description, excerpt, START, STOP
             )
         return found
 

@@ -79,9 +79,14 @@ class RawHit:
     video_id: int
     score: float
     moments: tuple[Moment, ...] = ()
+    # The title with the query's words marked (safe HTML), "" when it has none of them; and a
+    # short excerpt of the description around them when the description matches the query.
+    title_html: str = ""
+    description_html: str = ""
 
     def __reduce__(self):
-        return (RawHit, (self.video_id, self.score, self.moments))
+        fields = (self.video_id, self.score, self.moments, self.title_html, self.description_html)
+        return (RawHit, fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,8 @@ class SearchHit:
     video: Any  # videos.models.Video
     score: float
     moments: list[Moment] = field(default_factory=list)
+    title_html: str = ""  # RawHit's: "" when the title has none of the query's words
+    description_html: str = ""
 
 
 @dataclass(frozen=True)

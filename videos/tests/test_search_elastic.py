@@ -20,6 +20,8 @@ from videos.search.elastic import (
     filter_clauses,
     fuzzy_query_body,
     meta_tier,
+    metadata_marks_body,
+    metadata_marks_from_answer,
     moments_from_answer,
     moments_query_body,
     snippet_html,
@@ -184,6 +186,56 @@ def test_a_moment_is_the_line_that_says_the_match_cut_to_the_postgres_window():
     )
 
 
+def test_titles_and_description_excerpts_are_marked_for_the_page_videos():
+    body = metadata_marks_body(parse_query("sourdough -rye"), [7, 9])
+    assert body["size"] == 2
+    assert body["query"]["bool"]["filter"] == [{"ids": {"values": ["7", "9"]}}]
+    # Whether the description matches the query by itself: named, as the PostgreSQL engine
+    # shows an excerpt only then.
+    (named,) = body["query"]["bool"]["should"]
+    assert named["bool"]["_name"] == "description"
+    assert named["bool"]["must"] == text_query(parse_query("sourdough"), ["description"])
+    marks = body["highlight"]
+    assert marks["pre_tags"] == ["\x02"] and marks["post_tags"] == ["\x03"]
+    assert marks["highlight_query"]["bool"]["should"] == text_query(
+        parse_query("sourdough"), ["title", "description"]
+    )
+    assert marks["fields"]["title"] == {"number_of_fragments": 0}
+    assert marks["fields"]["description"]["number_of_fragments"] == 1
+    # The answer's shape (a search with highlight and named queries).
+    answer = {
+        "hits": {
+            "hits": [
+                {
+                    "_id": "7",
+                    "_source": {"description": "We bake a sourdough loaf at home, all day."},
+                    "matched_queries": ["description"],
+                    "highlight": {
+                        "title": ["\x02Sourdough\x03 & rye"],
+                        "description": ["We bake a \x02sourdough\x03 loaf"],
+                    },
+                },
+                {
+                    "_id": "9",
+                    "_source": {"description": "Says sourdough once."},
+                    "highlight": {"description": ["Says \x02sourdough\x03 once."]},
+                },
+                {"_id": "11", "_source": {"description": ""}},
+            ]
+        }
+    }
+    assert metadata_marks_from_answer(answer, {7, 9, 11}) == {
+        7: ("<mark>Sourdough</mark> &amp; rye", "We bake a <mark>sourdough</mark> loaf…"),
+        9: ("", ""),  # its description did not match the query by itself
+        11: ("", ""),
+    }
+    # A video with moments shows them, not an excerpt.
+    assert metadata_marks_from_answer(answer, {9, 11})[7] == (
+        "<mark>Sourdough</mark> &amp; rye",
+        "",
+    )
+
+
 def test_snippets_are_escaped_before_highlighting():
     assert snippet_html("<b>\x02flux\x03</b>") == "&lt;b&gt;<mark>flux</mark>&lt;/b&gt;"
 
@@ -256,6 +308,13 @@ def test_live_ranking_phrases_and_moments(es_backend, redis_client):
     index_videos([c])
     (hit,) = video_search(q="gizmo", use_cache=False).hits
     assert hit.moments[0].start == 36.5 and "<mark>gizmo</mark>" in hit.moments[0].snippet_html
+    # Titles and descriptions that say the words are marked too.
+    d = add_video("esmark00001", title="Camp life", description="We bake sourdough at camp.")
+    index_videos([d])
+    (hit,) = video_search(q="sourdough", use_cache=False).hits
+    assert hit.title_html == "" and "<mark>sourdough</mark>" in hit.description_html
+    (hit,) = video_search(q="camp life", use_cache=False).hits
+    assert hit.title_html == "<mark>Camp</mark> <mark>life</mark>"
 
 
 @live

@@ -1,0 +1,44 @@
+"""A result's title and description with the query's words marked, the same for both engines.
+
+A video found by its title or description (all a topic's videos are, until a playlist brings
+their transcripts) has no moment to show why it was found: its title shows the words marked,
+and an excerpt of its description around them when the description matches the query. A
+video with moments shows those instead of an excerpt: they say where in the video the words
+are, and the page stays one snippet per reason.
+"""
+
+from __future__ import annotations
+
+import html
+
+ELLIPSIS = "…"
+
+
+def marked_html(marked: str, start_sel: str, stop_sel: str) -> str:
+    """Escape the text, then turn the engine's markers into <mark>."""
+    return html.escape(marked).replace(start_sel, "<mark>").replace(stop_sel, "</mark>")
+
+
+def marked_metadata(
+    marked_title: str | None,
+    description: str | None,
+    excerpt: str | None,
+    start_sel: str,
+    stop_sel: str,
+) -> tuple[str, str]:
+    """(title_html, description_html) of RawHit from an engine's marked title (the whole
+    title) and marked `excerpt` of `description`: "" for a title without a marked word and for
+    no excerpt or one without a marked word. The excerpt gets an ellipsis on each side where
+    it cuts the description."""
+    title_html = ""
+    if marked_title and start_sel in marked_title:
+        title_html = marked_html(marked_title, start_sel, stop_sel)
+    if not excerpt or start_sel not in excerpt:
+        return title_html, ""
+    plain = excerpt.replace(start_sel, "").replace(stop_sel, "").strip()
+    text = (description or "").strip()
+    at = text.find(plain)
+    before = ELLIPSIS if at != 0 else ""
+    after = ELLIPSIS if at < 0 or at + len(plain) < len(text) else ""
+    body = " ".join(marked_html(excerpt, start_sel, stop_sel).split())
+    return title_html, f"{before}{body}{after}"
