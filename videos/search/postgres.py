@@ -162,6 +162,18 @@ def _chunk_query_cte(query: ParsedQuery, source: str, filters: FilterSql) -> str
     return f"qc AS MATERIALIZED (SELECT q, {x} AS x FROM ({source}) AS typed)"
 
 
+def _marked_rows(
+    sql: str, params: Sequence[object], *, query_at: int
+) -> tuple[list[tuple], tuple, frozenset[str]]:
+    """The rows of a statement that marks texts from their vectors, and the query's phrases
+    and lone lexemes (moments.query_phrases) from its column `query_at` (lx.query)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    phrases, alone = query_phrases(rows[0][query_at]) if rows else ((), frozenset())
+    return rows, phrases, alone
+
+
 @dataclass(frozen=True, slots=True)
 class _Matches:
     rows: list[tuple[int, float]]
@@ -589,11 +601,8 @@ class PostgresBackend:
             NOT_PLAIN_TEXT,
             per_video,
         ]
-        with prepared_cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows, phrases, alone = _marked_rows(sql, params, query_at=9)
         snippets: dict[int, tuple[str, int | None]] = {}
-        phrases, alone = query_phrases(rows[0][9]) if rows else ((), frozenset())
         for chunk_id, _v, _y, _s, text, _ss, _so, letters, marks, _q, headline in rows:
             window = None
             if marks:
@@ -656,11 +665,8 @@ class PostgresBackend:
             excerpts,
             video_ids,
         ]
-        with prepared_cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows, phrases, alone = _marked_rows(sql, params, query_at=3)
         found: dict[int, tuple[str, str]] = {}
-        phrases, alone = query_phrases(rows[0][3]) if rows else ((), frozenset())
         for video_id, title, letters, _q, marks, headline, description, excerpt in rows:
             if marks is not None:  # plain text: '' when it says none of the words
                 positions, _anchor = chunk_marks(marks, phrases, alone) if marks else ((), None)
