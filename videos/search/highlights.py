@@ -38,7 +38,14 @@ def marked_metadata(
     plain = excerpt.replace(start_sel, "").replace(stop_sel, "").strip()
     text = (description or "").strip()
     at = text.find(plain)
-    before = ELLIPSIS if at != 0 else ""
-    after = ELLIPSIS if at < 0 or at + len(plain) < len(text) else ""
+    before = after = ELLIPSIS
+    if at >= 0:
+        # What the excerpt leaves out on each side, shown as is when it holds no word (the
+        # "!" after the last one): an ellipsis there would say something was cut.
+        before, after = _cut(text[:at]), _cut(text[at + len(plain) :])
     body = " ".join(marked_html(excerpt, start_sel, stop_sel).split())
     return title_html, f"{before}{body}{after}"
+
+
+def _cut(left_out: str) -> str:
+    return html.escape(left_out) if not any(c.isalnum() for c in left_out) else ELLIPSIS

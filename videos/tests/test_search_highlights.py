@@ -37,6 +37,11 @@ def test_an_excerpt_cut_from_inside_the_description_says_so_on_both_sides():
         "<mark>Bread</mark>",
         "Bake <mark>bread</mark> &amp; butter",
     )
+    # Only punctuation left out: shown, not an ellipsis.
+    assert marked_metadata(None, '"Bake bread!"', f"Bake {S}bread{E}", S, E) == (
+        "",
+        "&quot;Bake <mark>bread</mark>!&quot;",
+    )
     # Nothing marked: nothing to show.
     assert marked_metadata("Bread", "Bake bread", "Bake bread", S, E) == ("", "")
 
