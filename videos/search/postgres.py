@@ -162,18 +162,6 @@ def _chunk_query_cte(query: ParsedQuery, source: str, filters: FilterSql) -> str
     return f"qc AS MATERIALIZED (SELECT q, {x} AS x FROM ({source}) AS typed)"
 
 
-def _marked_rows(
-    sql: str, params: Sequence[object], *, query_at: int
-) -> tuple[list[tuple], tuple, frozenset[str]]:
-    """The rows of a statement that marks texts from their vectors, and the query's phrases
-    and lone lexemes (moments.query_phrases) from its column `query_at` (lx.query)."""
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    phrases, alone = query_phrases(rows[0][query_at]) if rows else ((), frozenset())
-    return rows, phrases, alone
-
-
 @dataclass(frozen=True, slots=True)
 class _Matches:
     rows: list[tuple[int, float]]
@@ -200,10 +188,11 @@ class PostgresBackend:
             query, rows, total, exact, fixes = self._ranked(query, filters, offset, limit, by_date)
             if by_date and not exact:
                 rows = self._newest_matching(query, filters, offset, limit)
-        ids = [r[0] for r in rows]
-        moments = self._moments_for(query, ids, with_moments) if tsquery else {}
-        excerpts = [vid for vid in ids if not moments.get(vid)]
-        marked = self._marked_metadata(query, ids, excerpts) if tsquery else {}
+        moments: dict[int, list[Moment]] = {}
+        marked: dict[int, tuple[str, str]] = {}
+        if tsquery:
+            ids = [r[0] for r in rows]
+            moments, marked = self._moments_for(query, ids, with_moments, metadata=True)
         hits = tuple(
             RawHit(vid, float(score), tuple(moments.get(vid, ())), *marked.get(vid, ("", "")))
             for vid, score in rows
@@ -215,7 +204,7 @@ class PostgresBackend:
     def moments(self, query: ParsedQuery, *, video_id: int, limit: int) -> list[Moment]:
         if not to_tsquery_text(query):
             return []
-        found = self._moments_for(query, [video_id], limit)
+        found, _marked = self._moments_for(query, [video_id], limit)
         return sorted(found.get(video_id, []), key=lambda m: m.start)
 
     def index_videos(self, video_ids: Sequence[int]) -> None:
@@ -559,9 +548,11 @@ class PostgresBackend:
         return [(r[0], r[1]) for r in rows], total, True
 
     def _moments_for(
-        self, query: ParsedQuery, video_ids: list[int], per_video: int
-    ) -> dict[int, list[Moment]]:
-        """Best `per_video` moments of each video, highlighted.
+        self, query: ParsedQuery, video_ids: list[int], per_video: int, *, metadata: bool = False
+    ) -> tuple[dict[int, list[Moment]], dict[int, tuple[str, str]]]:
+        """Best `per_video` moments of each video, highlighted; with `metadata`, also each
+        video's title and description excerpt as RawHit has them (_metadata_branch), in the
+        same statement: a statement of its own cost a round trip, ~0.4 ms here.
 
         No search_tier predicate here, so the planner cannot use the partial GIN indexes and
         reads each video's few chunks through the (video_id, position) index instead. A plain
@@ -571,26 +562,38 @@ class PostgresBackend:
         phrase's words are marked only where the phrase is said (moments.chunk_marks);
         ts_headline marks every occurrence of them.
         """
-        if not video_ids or per_video <= 0:
-            return {}
+        if not video_ids:
+            return {}, {}
         excl, excl_params = self._excluded_sql(query, "c.search_vector")
         matched = MATCHED_LEXEMES.format(v="s.search_vector")
+        # The chosen chunks, marked (or their ts_headline), without their vectors: CTE `m`,
+        # read again by the metadata branch (which videos have no moment).
+        branch, branch_params = "", []
+        if metadata:
+            branch, branch_params = self._metadata_branch(query, video_ids)
         sql = f"""
-            WITH q AS ({Q_CTE}), lx AS MATERIALIZED ({QUERY_LEXEMES})
-            SELECT s.id, s.video_id, v.youtube_id, s.start, s.text, s.segment_starts,
-                s.segment_offsets, lx.letters, k.marks, lx.query,
-                CASE WHEN k.marks IS NULL THEN ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s) END
-            FROM (
-                SELECT c.id, c.video_id, c.start, c.text, c.segment_starts, c.segment_offsets,
-                    c.search_vector, row_number() OVER (
-                    PARTITION BY c.video_id
-                    ORDER BY ts_rank_cd(c.search_vector, q.q) DESC, c.position) AS rn
-                FROM {CHUNK_TABLE} c, q
-                WHERE c.video_id = ANY(%s) AND c.search_vector @@ q.q{excl}
-            ) s JOIN {VIDEO_TABLE} v ON v.id = s.video_id, q, lx,
-            LATERAL (SELECT CASE WHEN s.text !~ %s THEN {matched} END AS marks OFFSET 0) k
-            WHERE s.rn <= %s
-            ORDER BY s.video_id, s.rn
+            WITH q AS ({Q_CTE}), lx AS MATERIALIZED ({QUERY_LEXEMES}),
+            m AS MATERIALIZED (
+                SELECT s.id, s.video_id, s.start, s.text, s.segment_starts, s.segment_offsets,
+                    s.rn, k.marks, CASE WHEN k.marks IS NULL
+                    THEN ts_headline('{SEARCH_CONFIG}', s.text, q.q, %s) END AS headline
+                FROM (
+                    SELECT c.id, c.video_id, c.start, c.text, c.segment_starts,
+                        c.segment_offsets, c.search_vector, row_number() OVER (
+                        PARTITION BY c.video_id
+                        ORDER BY ts_rank_cd(c.search_vector, q.q) DESC, c.position) AS rn
+                    FROM {CHUNK_TABLE} c, q
+                    WHERE c.video_id = ANY(%s) AND c.search_vector @@ q.q{excl}
+                ) s, q, lx,
+                LATERAL (SELECT CASE WHEN s.text !~ %s THEN {matched} END AS marks OFFSET 0) k
+                WHERE s.rn <= %s
+            )
+            SELECT m.id, m.video_id, v.youtube_id, m.start, m.text, m.segment_starts,
+                m.segment_offsets, lx.letters, m.marks, lx.query, m.headline,
+                NULL::text AS description, NULL::text AS excerpt, m.rn
+            FROM m JOIN {VIDEO_TABLE} v ON v.id = m.video_id, lx
+            {branch}
+            ORDER BY 2, 14
         """
         params = [
             to_tsquery_text(query),
@@ -599,11 +602,17 @@ class PostgresBackend:
             video_ids,
             *excl_params,
             NOT_PLAIN_TEXT,
-            per_video,
+            max(per_video, 0),
+            *branch_params,
         ]
-        rows, phrases, alone = _marked_rows(sql, params, query_at=9)
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        phrases, alone = query_phrases(rows[0][9]) if rows else ((), frozenset())
+        titles = [row for row in rows if row[0] is None]
+        rows = [row for row in rows if row[0] is not None]
         snippets: dict[int, tuple[str, int | None]] = {}
-        for chunk_id, _v, _y, _s, text, _ss, _so, letters, marks, _q, headline in rows:
+        for chunk_id, _v, _y, _s, text, _ss, _so, letters, marks, _q, headline, *_ in rows:
             window = None
             if marks:
                 positions, anchor = chunk_marks(marks, phrases, alone)
@@ -623,51 +632,52 @@ class PostgresBackend:
             found.setdefault(video_id, []).append(
                 Moment(start, moment_url(youtube_id, start), snippet_html(headline))
             )
-        return found
+        return found, self._marked_metadata(titles, phrases, alone)
 
-    def _marked_metadata(
-        self, query: ParsedQuery, video_ids: list[int], excerpts: list[int]
-    ) -> dict[int, tuple[str, str]]:
-        """(title, description excerpt) of these videos with the query's words marked, as
-        RawHit has them; the excerpt only for the videos in `excerpts` (those without a
-        moment to show) whose description matches the query by itself (its words weighted C,
-        as the ranking's `qw.c`).
+    def _metadata_branch(self, query: ParsedQuery, video_ids: list[int]) -> tuple[str, list]:
+        """The moments statement's rows of these videos' titles and descriptions (id NULL):
+        the title (`text`) with its matched lexemes (`marks`: '' for none, NULL when it is not
+        plain text, and then its ts_headline), and for a video without moments (none in CTE
+        `m`) whose description matches the query by itself (its words weighted C, as the
+        ranking's `qw.c`), the description and its excerpt by ts_headline.
 
         A plain title is marked in Python from its positions in the video's vector, as a
         chunk's snippet is (the title's lexemes are the vector's weighted A, positions from
-        1): ts_headline() cost ~38 µs a title here, 0.8 ms a page. Other titles, and the
-        descriptions, are marked by ts_headline(). (`marks`: the title's matched lexemes, ''
-        for none, NULL when it is not plain text.)"""
-        if not video_ids:
-            return {}
+        1): ts_headline() cost ~38 µs a title here, 0.8 ms a page. ts_headline reads the whole
+        text: ~80 µs for a description of ~30 words here."""
         title_vector = "setweight(ts_filter(v.search_vector, '{{a}}'), 'D')"
         matched = MATCHED_LEXEMES.format(v=title_vector)
         sql = f"""
-            WITH q AS ({Q_CTE}), lx AS MATERIALIZED ({QUERY_LEXEMES}),
-            qd AS MATERIALIZED (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS q)
-            SELECT v.id, v.title, lx.letters, lx.query, t.marks,
+            UNION ALL
+            SELECT NULL, v.id, NULL, NULL, v.title, NULL, NULL, lx.letters, t.marks, lx.query,
                 CASE WHEN t.marks IS NULL THEN ts_headline('{SEARCH_CONFIG}', v.title, q.q, %s) END,
                 CASE WHEN d.shown THEN v.description END,
-                CASE WHEN d.shown THEN ts_headline('{SEARCH_CONFIG}', v.description, q.q, %s) END
-            FROM {VIDEO_TABLE} v, q, lx, qd,
+                CASE WHEN d.shown THEN ts_headline('{SEARCH_CONFIG}', v.description, q.q, %s) END,
+                NULL
+            FROM {VIDEO_TABLE} v, q, lx,
             LATERAL (SELECT CASE WHEN v.title !~ %s THEN coalesce({matched}, '') END AS marks
                 OFFSET 0) t,
-            LATERAL (SELECT v.id = ANY(%s) AND v.search_vector @@ qd.q AS shown OFFSET 0) d
+            LATERAL (SELECT v.search_vector @@ to_tsquery('{SEARCH_CONFIG}', %s)
+                AND NOT EXISTS (SELECT FROM m WHERE m.video_id = v.id) AS shown OFFSET 0) d
             WHERE v.id = ANY(%s)
         """
         params = [
-            to_tsquery_text(query),
-            TSQUERY_LEXEME,
-            to_tsquery_text(query, "C"),
             TITLE_OPTIONS,
             DESCRIPTION_OPTIONS,
             NOT_PLAIN_TEXT,
-            excerpts,
+            to_tsquery_text(query, "C"),
             video_ids,
         ]
-        rows, phrases, alone = _marked_rows(sql, params, query_at=3)
+        return sql, params
+
+    @staticmethod
+    def _marked_metadata(
+        rows: list[tuple], phrases: tuple, alone: frozenset[str]
+    ) -> dict[int, tuple[str, str]]:
+        """(title_html, description_html) by video id from _metadata_branch's rows."""
         found: dict[int, tuple[str, str]] = {}
-        for video_id, title, letters, _q, marks, headline, description, excerpt in rows:
+        for _n, video_id, _y, _s, title, _ss, _so, letters, marks, _q, headline, *rest in rows:
+            description, excerpt, _rn = rest
             if marks is not None:  # plain text: '' when it says none of the words
                 positions, _anchor = chunk_marks(marks, phrases, alone) if marks else ((), None)
                 # (None when the positions do not fit the text, which plain text never has.)
