@@ -674,6 +674,38 @@ def test_result_videos_carry_channel_and_transcript_like_the_orm(django_assert_n
     assert loaded[with_all].transcript.video is loaded[with_all]
 
 
+def test_result_videos_are_the_instances_from_db_makes_without_init_signals():
+    """selectors._from_row builds instances without Model.__init__: they must equal
+    from_db's (attributes, deferred fields, state), and no pre_init/post_init receiver may
+    listen to these models, since it would not run."""
+    from django.db.models.signals import post_init, pre_init
+
+    from videos import selectors
+
+    pk = add_video("fromdb00001", title="Built", tags=("a",), said=[(1.0, "built")])
+    loaded = selectors._videos_by_id([pk])[pk]
+    parts = [
+        (Video, selectors._VIDEO_NAMES, loaded),
+        (Channel, selectors._CHANNEL_NAMES, loaded.channel),
+        (Transcript, selectors._TRANSCRIPT_NAMES, loaded.transcript),
+    ]
+    for model, names, instance in parts:
+        assert not pre_init.has_listeners(model) and not post_init.has_listeners(model)
+        values = [instance.__dict__[name] for name in names]
+        made = model.from_db("default", names, values)
+        assert type(instance) is model
+        assert (instance._state.adding, instance._state.db) == (False, "default")
+        assert instance.get_deferred_fields() == made.get_deferred_fields()
+        mine = {k: v for k, v in instance.__dict__.items() if k != "_state"}
+        theirs = {k: v for k, v in made.__dict__.items() if k != "_state"}
+        assert mine.keys() - {"_prefetched_objects_cache"} == theirs.keys()
+        assert all(mine[k] == theirs[k] for k in theirs)
+        assert instance == made and hash(instance) == hash(made)
+    # A field not read loads when asked for, as a deferred field does.
+    assert "search_vector" in loaded.get_deferred_fields()
+    assert loaded.search_vector
+
+
 @pytest.mark.parametrize("where", ["title", "transcript"])
 @pytest.mark.parametrize("cap", [1, 2, 3, 4, 5, 6])
 def test_a_capped_query_reads_the_tiers_peak_top_hot_warm_cool_then_cold(monkeypatch, cap, where):
