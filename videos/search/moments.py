@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 CONTEXT_WORDS = 3
 # Plain text, as PostgreSQL's regular expressions read it (moments statement) and Python's:
@@ -103,6 +103,26 @@ def _word(text: str, n: int, at: int, done: int) -> tuple[int, int] | None:
     return None if word is None else word.span(1)
 
 
+def _marked_words(
+    text: str, positions: Sequence[int], first_letters: str, at: int, done: int, end: int
+) -> Iterator[tuple[int, int, int] | None]:
+    """(position, start, stop) of each word at `positions` (ascending; a repeat once, none
+    past `end`), read from `at`, the end of word `done`; then None and no more if one does not
+    fit the text (a word past its end, or one whose first letter is none of the query's
+    lexemes' `first_letters`)."""
+    for position in positions:
+        if position > end:
+            return
+        if position <= done:
+            continue  # the same word twice
+        found = _word(text, position, at, done)
+        if found is None or text[found[0]].lower() not in first_letters:
+            yield None
+            return
+        at, done = found[1], position
+        yield position, *found
+
+
 def marked_window(
     text: str,
     positions: Sequence[int],
@@ -117,8 +137,7 @@ def marked_window(
     """The snippet of plain `text` around the match at position `anchor` (default: the first),
     the words at `positions` (1-based, ascending, from the chunk's vector) between the markers,
     and the character offset of the anchor's word; None when the positions do not fit the text
-    (a word past its end, or one whose first letter is none of the query's lexemes'
-    `first_letters`), which ts_headline() then marks instead. The window is `words` long, from
+    (_marked_words), which ts_headline() then marks instead. The window is `words` long, from
     `before` words before the anchor."""
     if not positions:
         return None
@@ -129,27 +148,18 @@ def marked_window(
     found = _word(text, begin, 0, 0)
     if found is None:
         return None
-    window_start, at = found
-    done = begin
+    window_start = found[0]
+    # From the start of word `begin`, as if word begin - 1 ended there.
+    at, done = window_start, begin - 1
     pieces: list[str] = []
-    last, offset, marked = window_start, -1, 0
-    for position in positions:
-        if position > end:
-            break
-        if position <= marked:
-            continue  # the same word twice
-        marked = position
-        if position != done:
-            found = _word(text, position, at, done)
-            if found is None:
-                return None
-            at, done = found[1], position
-        start, stop = found
-        if text[start].lower() not in first_letters:
+    last, offset = window_start, -1
+    for word in _marked_words(text, positions, first_letters, at, done, end):
+        if word is None:
             return None
-        pieces += (text[last:start], start_sel, text[start:stop], stop_sel)
-        last = stop
-        if offset < 0 and position >= anchor:
+        done, start, at = word
+        pieces += (text[last:start], start_sel, text[start:at], stop_sel)
+        last = at
+        if offset < 0 and done >= anchor:
             offset = start
     rest = _words(0, end - done).match(text, at)
     pieces.append(text[last : rest.end() if rest else at])
@@ -162,19 +172,13 @@ def marked_text(
     """All of plain `text` (a title) with the words at `positions` (1-based, ascending)
     between the markers; None when the positions do not fit it, as marked_window()."""
     pieces: list[str] = []
-    last = at = done = 0
-    for position in positions:
-        if position <= done:
-            continue  # the same word twice
-        found = _word(text, position, at, done)
-        if found is None:
+    last = 0
+    for word in _marked_words(text, positions, first_letters, 0, 0, len(text)):
+        if word is None:
             return None
-        start, stop = found
-        if text[start].lower() not in first_letters:
-            return None
+        _position, start, stop = word
         pieces += (text[last:start], start_sel, text[start:stop], stop_sel)
-        last = at = stop
-        done = position
+        last = stop
     pieces.append(text[last:])
     return "".join(pieces)
 
