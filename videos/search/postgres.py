@@ -288,12 +288,16 @@ class PostgresBackend:
         excl_video, excl_video_params = self._excluded_sql(query, "v.search_vector")
         # Scores are computed where the rows are read (`meta` and `chunk`): CTEs that carried
         # the vectors to a later step copied 2,000 of them per common word (~1.3 ms). When the
-        # metadata matches reached their cap, a video found by its chunks is scored on its
-        # metadata too (its row by primary key), so a title match beyond the cap still ranks
-        # as a title match; otherwise every metadata match is in `meta` already, and only
-        # videos found by their transcript alone that can reach the page (`bar`) are looked up,
-        # for their date (the recency boost): once each (OFFSET 0 keeps PostgreSQL from
-        # flattening the LATERAL into the two places that read it, which ran it twice).
+        # metadata matches reached their cap, a video found by its chunks in a tier that `meta`
+        # did not read whole (`meta_whole`) is scored on its metadata too (its row by primary
+        # key), so a title match beyond the cap still ranks as a title match; in the tiers read
+        # whole every metadata match is in `meta` already (a chunk's tier is its video's:
+        # videos.search.tiers), and only videos found by their transcript alone that can reach
+        # the page (`bar`) are looked up, for their date (the recency boost): once each
+        # (OFFSET 0 keeps PostgreSQL from flattening the LATERAL into the two places that read
+        # it, which ran it twice; in `scored`, it makes the tier test a one-time filter before
+        # the lookup, not a join filter after it). For a common word all 1,000 chunks are in
+        # the peak tier, which `meta` reads whole: its ~225 lookups were ~20 % of its ranking.
         chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap, phrases)
         params += chunk_params
         meta, meta_params = self._meta_sql(filters, cap, count_first=fuzzy)
@@ -336,13 +340,13 @@ class PostgresBackend:
                 SELECT id, tier, mr, 0.0 AS cr, pub FROM meta
                 UNION ALL
                 SELECT g.video_id, coalesce(m.tier, 0), coalesce(m.mr, 0), g.cr, m.pub
-                FROM (SELECT video_id, max(cr) AS cr FROM chunk GROUP BY video_id) g
+                FROM (SELECT video_id, max(cr) AS cr, min(tp) AS tp FROM chunk GROUP BY video_id) g
                 LEFT JOIN LATERAL (SELECT
                     CASE WHEN v.search_vector @@ q.q THEN {META_TIER} ELSE 0 END AS tier,
                     CASE WHEN v.search_vector @@ q.q THEN {META_RANK} ELSE 0 END AS mr,
                     v.published_at AS pub
                     FROM {VIDEO_TABLE} v, q, qw WHERE v.id = g.video_id
-                    AND (SELECT count(*) FROM meta) >= (SELECT n FROM meta_cap)) m ON TRUE
+                    AND g.tp >= (SELECT tp FROM meta_whole) OFFSET 0) m ON TRUE
                 UNION ALL
                 SELECT id, tier, 0, 0, pub FROM fuzzy
             ),
@@ -386,7 +390,10 @@ class PostgresBackend:
     ) -> tuple[str, list[object]]:
         """CTE `meta`: the first `cap` videos whose title, tags or description match, tier by
         tier, with their scores; only the first meta_cap_when_capped(cap) when the chunks
-        (CTE `chunk`) reached their cap, i.e. when the ranking is approximate anyway.
+        (CTE `chunk`) reached their cap, i.e. when the ranking is approximate anyway. Each row
+        carries its tier's place in TIER_ORDER (`tp`); CTE `meta_whole` is the place of the
+        first tier `meta` may not have read whole (every tier before it was: tiers are read in
+        order), past the last tier when `meta` holds every match.
 
         With `count_first` (a misspelt word's second pass), also when the metadata matches
         themselves reach the cap, counted first (`meta_seen`, ids only) unless the chunks
@@ -410,8 +417,8 @@ class PostgresBackend:
 
         rows, params = _tier_by_tier(
             lambda tier: (
-                f"SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub"
-                f" FROM {VIDEO_TABLE} v, q, qw{where(tier)}"
+                f"SELECT v.id, {META_TIER} AS tier, {META_RANK} AS mr, v.published_at AS pub,"
+                f" {TIER_ORDER.index(tier):d} AS tp FROM {VIDEO_TABLE} v, q, qw{where(tier)}"
             ),
             tier_params,
             cap,
@@ -429,8 +436,12 @@ class PostgresBackend:
         meta_cap = (
             f"{seen}meta_cap AS MATERIALIZED (SELECT CASE WHEN {capped} THEN %s ELSE %s END AS n)"
         )
+        whole = (
+            "meta_whole AS MATERIALIZED (SELECT CASE WHEN count(*) < (SELECT n FROM meta_cap)"
+            f" THEN {len(TIER_ORDER):d} ELSE max(tp) END AS tp FROM meta)"
+        )
         return (
-            f"{meta_cap}, meta AS ({rows})",
+            f"{meta_cap}, meta AS ({rows}), {whole}",
             [*capped_params, meta_cap_when_capped(cap), cap, *params],
         )
 
@@ -481,7 +492,8 @@ class PostgresBackend:
         for tables, condition, condition_params in branches:
             rows, tier_params = _tier_by_tier(
                 lambda tier, tables=tables, condition=condition: (
-                    f"SELECT c.video_id, {CHUNK_RANK} AS cr FROM {CHUNK_TABLE} c, qc{tables}"
+                    f"SELECT c.video_id, {CHUNK_RANK} AS cr, {TIER_ORDER.index(tier):d} AS tp"
+                    f" FROM {CHUNK_TABLE} c, qc{tables}"
                     f" WHERE c.search_tier = {tier:d} AND {condition}{chunk_filter}{excl}"
                 ),
                 [*condition_params, *filters.chunk_params, *excl_params],
