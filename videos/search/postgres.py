@@ -292,12 +292,13 @@ class PostgresBackend:
         # did not read whole (`meta_whole`) is scored on its metadata too (its row by primary
         # key), so a title match beyond the cap still ranks as a title match; in the tiers read
         # whole every metadata match is in `meta` already (a chunk's tier is its video's:
-        # videos.search.tiers), and only videos found by their transcript alone that can reach
-        # the page (`bar`) are looked up, for their date (the recency boost): once each
-        # (OFFSET 0 keeps PostgreSQL from flattening the LATERAL into the two places that read
-        # it, which ran it twice; in `scored`, it makes the tier test a one-time filter before
-        # the lookup, not a join filter after it). For a common word all 1,000 chunks are in
-        # the peak tier, which `meta` reads whole: its ~225 lookups were ~20 % of its ranking.
+        # videos.search.tiers), so for a common word, whose 1,000 chunks are all in the peak
+        # tier, none of its ~225 videos is looked up (they were ~20 % of its ranking). OFFSET 0
+        # makes the tier test a one-time filter before the lookup, not a join filter after it.
+        # A date for the recency boost comes with each chunk (its copy of its video's), so the
+        # videos found by their transcript alone are not looked up for it either: two
+        # uncommon words ("house find") scored ~935 of them, ~1 ms a 1,000 rows of 1 µs each
+        # plus the plan's per-row overhead; `ranked` still looks up a date the rows lacked.
         chunk, chunk_params = self._chunk_sql(filters, excl_chunk, excl_chunk_params, cap, phrases)
         params += chunk_params
         meta, meta_params = self._meta_sql(filters, cap, count_first=fuzzy)
@@ -339,12 +340,12 @@ class PostgresBackend:
             scored AS (
                 SELECT id, tier, mr, 0.0 AS cr, pub FROM meta
                 UNION ALL
-                SELECT g.video_id, coalesce(m.tier, 0), coalesce(m.mr, 0), g.cr, m.pub
-                FROM (SELECT video_id, max(cr) AS cr, min(tp) AS tp FROM chunk GROUP BY video_id) g
+                SELECT g.video_id, coalesce(m.tier, 0), coalesce(m.mr, 0), g.cr, g.pub
+                FROM (SELECT video_id, max(cr) AS cr, min(tp) AS tp, max(pub) AS pub
+                    FROM chunk GROUP BY video_id) g
                 LEFT JOIN LATERAL (SELECT
                     CASE WHEN v.search_vector @@ q.q THEN {META_TIER} ELSE 0 END AS tier,
-                    CASE WHEN v.search_vector @@ q.q THEN {META_RANK} ELSE 0 END AS mr,
-                    v.published_at AS pub
+                    CASE WHEN v.search_vector @@ q.q THEN {META_RANK} ELSE 0 END AS mr
                     FROM {VIDEO_TABLE} v, q, qw WHERE v.id = g.video_id
                     AND g.tp >= (SELECT tp FROM meta_whole) OFFSET 0) m ON TRUE
                 UNION ALL
@@ -492,8 +493,8 @@ class PostgresBackend:
         for tables, condition, condition_params in branches:
             rows, tier_params = _tier_by_tier(
                 lambda tier, tables=tables, condition=condition: (
-                    f"SELECT c.video_id, {CHUNK_RANK} AS cr, {TIER_ORDER.index(tier):d} AS tp"
-                    f" FROM {CHUNK_TABLE} c, qc{tables}"
+                    f"SELECT c.video_id, {CHUNK_RANK} AS cr, {TIER_ORDER.index(tier):d} AS tp,"
+                    f" c.video_published_at AS pub FROM {CHUNK_TABLE} c, qc{tables}"
                     f" WHERE c.search_tier = {tier:d} AND {condition}{chunk_filter}{excl}"
                 ),
                 [*condition_params, *filters.chunk_params, *excl_params],

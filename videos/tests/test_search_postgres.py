@@ -81,6 +81,16 @@ def test_recency_breaks_ties_between_videos_found_by_what_is_said():
     assert page.hits[0].score > page.hits[1].score
 
 
+def test_the_recency_of_a_video_found_by_what_is_said_follows_its_date_when_it_changes():
+    """The ranking reads such a video's date from its chunks' copy (kept by a trigger)."""
+    said = [(5.0, "the rook endgame again")]
+    add_video("saidfirst01", published=datetime(2026, 1, 1, tzinfo=UTC), said=said)
+    later = add_video("saidlater01", published=datetime(2020, 1, 1, tzinfo=UTC), said=said)
+    assert ids("rook endgame") == ["saidfirst01", "saidlater01"]
+    Video.objects.filter(pk=later).update(published_at=datetime(2026, 6, 1, tzinfo=UTC))
+    assert ids("rook endgame", use_cache=False) == ["saidlater01", "saidfirst01"]
+
+
 def test_words_match_in_any_order_and_all_are_required():
     add_video("both0000001", title="Garlic butter pasta")
     add_video("onlyone0001", title="Butter chicken")
