@@ -34,6 +34,8 @@ ADDED_BASE = 1 << 33
 MAX_LIVE = 10_000_000
 _M64 = (1 << 64) - 1
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
+# "a" before a word said with a vowel first (the vocabulary's: "advanced", "honest", "ultimate").
+_AN_BEFORE = re.compile(r"\ba (?=[aeiou]|hon|hour)")
 
 # Transcript modes: which caption tracks a video has.
 FULL = "full"  # manual en + asr en + a manual second language, all translatable
@@ -443,7 +445,7 @@ class Dataset:
         words = vocab.TOPICS[topic]
         noun, noun2 = rng.sample(words, 2)
         adj = rng.choice(vocab.ADJECTIVES)
-        return rng.choice(vocab.TITLE_TEMPLATES).format(
+        title = rng.choice(vocab.TITLE_TEMPLATES).format(
             verb=rng.choice(vocab.VERBS),
             noun=noun,
             noun2=noun2,
@@ -454,6 +456,7 @@ class Dataset:
             adj_cap=adj.title(),
             year=rng.choice([2024, 2025, 2026]),
         )
+        return _AN_BEFORE.sub("an ", title)  # "an advanced", "an honest", not "a advanced"
 
     def _description(self, rng: random.Random, topic: str, channel: Channel) -> str:
         words = vocab.TOPICS[topic]

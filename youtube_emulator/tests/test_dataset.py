@@ -139,3 +139,10 @@ def test_rendered_list_json_is_byte_identical_to_plain_json():
     assert dumps_list({**body, "items": again}) == dumps(body)
     assert [i.etag for i in again] == ["x0", "x1", "x2"]
     assert dumps_list({**body, "items": []}) == dumps({**body, "items": []})
+
+
+def test_titles_say_an_before_a_vowel_sound():
+    titles = [v.title for v in small().iter_videos(3000)]
+    assert not [t for t in titles if re.search(r"\ba (?:[aeiou]|hon)", t, re.IGNORECASE)]
+    assert any(re.search(r"\ban [aeiou]", t) for t in titles)  # "Building an advanced ..."
+    assert any(re.search(r"\ba [b-df-hj-np-tv-z]", t) for t in titles)  # and still "a classic"
