@@ -103,6 +103,16 @@ def test_latency_applies_and_peak_concurrency_is_counted(emulator):
     assert stats["peak_concurrent_connections"] >= 10
 
 
+def test_control_calls_are_not_counted_as_concurrent_requests(emulator):
+    emulator.control.reset()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: emulator.control.stats(), range(16)))
+    stats = emulator.control.stats()
+    assert stats["peak_concurrent_requests"] == stats["in_flight"] == 0
+    requests.get(videos_url(emulator))
+    assert emulator.control.stats()["peak_concurrent_requests"] == 1
+
+
 def test_bad_control_input_is_rejected_and_changes_nothing(emulator):
     before = emulator.control.call("GET", "config")
     for body in ({"units_per_day": -1}, {"nope": 1}, {"auto_approve": "yes"}):
