@@ -253,6 +253,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Audio extractions running at once in one worker process (yt-dlp + ffmpeg are CPU-heavy; the
 # others wait their turn without a CPU, so playlist indexing on the same worker is not starved).
 AUDIO_CONCURRENCY = strict_int("AUDIO_CONCURRENCY", default=2, minimum=1)
+# An MP3 nobody has asked for in this many days is removed by the beat sweep (asking again
+# makes it anew); 0 keeps every MP3 forever.
+AUDIO_KEEP_DAYS = strict_int("AUDIO_KEEP_DAYS", default=30, minimum=0)
 
 # --- Logging: one configuration; task and job context on every line; never a secret -----------
 LOG_LEVEL = choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()

@@ -7,7 +7,8 @@ back, and the next one starts again), downloads and converts with yt-dlp and ffm
 either way. Every outcome lands on the row: nothing stays "running" because a step failed.
 
 The MP3 is one file per video, MEDIA_ROOT/audio/<youtube_id>.mp3: a later request for a video
-whose file exists is ready at once, without downloading again.
+whose file exists is ready at once, without downloading again. A file nobody has asked for in
+AUDIO_KEEP_DAYS is removed by the beat sweep (audio_files_expire); asking again makes it anew.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -74,18 +75,21 @@ def audio_extraction_request(*, user, video) -> tuple[AudioExtraction, bool]:
         existing = audio_path(video.youtube_id)
     except ValueError as exc:
         raise ApplicationError(f"No audio can be extracted for this video: {exc}") from exc
-    ready = {}
-    if existing.exists():  # made for an earlier request: ready at once, the task only mails
-        ready = {
-            "status": Status.DONE,
-            "file": _name(video.youtube_id),
-            "finished_at": timezone.now(),
-            "size_bytes": existing.stat().st_size,
-        }
     from media.tasks import extract_audio
 
     try:
         with transaction.atomic():
+            # Under the video's file lock: the expiry cannot remove the file between this look
+            # and the row that says it is ready (audio_files_expire).
+            _lock_file(video.youtube_id)
+            ready = {}
+            if existing.exists():  # made for an earlier request: ready at once, the task mails
+                ready = {
+                    "status": Status.DONE,
+                    "file": _name(video.youtube_id),
+                    "finished_at": timezone.now(),
+                    "size_bytes": existing.stat().st_size,
+                }
             extraction = AudioExtraction.objects.create(user=user, video=video, **ready)
             transaction.on_commit(lambda: extract_audio.delay(extraction.pk))
     except IntegrityError:
@@ -97,6 +101,12 @@ def audio_extraction_request(*, user, video) -> tuple[AudioExtraction, bool]:
         return active, False
     logger.info("audio of %s requested (extraction %s)", video.youtube_id, extraction.pk)
     return extraction, True
+
+
+def _lock_file(youtube_id: str) -> None:
+    """The video's MP3 lock until the transaction ends (a PostgreSQL advisory lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"audio:{youtube_id}"])
 
 
 class NoFreeSlot(Exception):
@@ -250,3 +260,35 @@ def audio_extraction_sweep(*, now=None) -> dict[str, int]:
     if any(counts.values()):
         logger.info("audio sweep: %s", counts)
     return counts
+
+
+def audio_files_expire(*, now=None) -> int:
+    """Beat, with the sweep: remove the MP3s nobody has asked for in settings.AUDIO_KEEP_DAYS
+    days (0 keeps them forever), so the disk does not fill with every video ever asked for.
+    A file stays while a request for its video is queued or running, or finished within those
+    days (a request for a stored file is ready at once, so it starts the days over). Its rows
+    stay: "No longer stored" on My audio, and asking again extracts it anew. Returns how many
+    files were removed."""
+    days = settings.AUDIO_KEEP_DAYS
+    folder = Path(settings.MEDIA_ROOT) / AUDIO_DIR
+    if not days or not folder.is_dir():
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    files = {p.stem: p for p in folder.glob("*.mp3") if _YOUTUBE_ID.fullmatch(p.stem)}
+    wanted = Q(status__in=AudioExtraction.ACTIVE) | Q(status=Status.DONE, finished_at__gte=cutoff)
+    removed = 0
+    for youtube_id, path in sorted(files.items()):
+        with transaction.atomic():
+            _lock_file(youtube_id)  # a request for it now waits, then finds no file
+            if AudioExtraction.objects.filter(wanted, video__youtube_id=youtube_id).exists():
+                continue
+            try:
+                if path.stat().st_mtime >= cutoff.timestamp():
+                    continue  # made within the days (its row finishes a moment later)
+                path.unlink()
+            except FileNotFoundError:
+                continue
+        removed += 1
+    if removed:
+        logger.info("audio: removed %d MP3s nobody asked for in %d days", removed, days)
+    return removed

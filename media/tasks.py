@@ -64,5 +64,7 @@ def extract_audio(self, extraction_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def sweep_audio() -> dict[str, int]:
-    """Beat: queue again the extractions a killed worker or a lost message left behind."""
-    return services.audio_extraction_sweep()
+    """Beat: queue again the extractions a killed worker or a lost message left behind, and
+    remove the MP3s nobody asked for in AUDIO_KEEP_DAYS."""
+    counts = services.audio_extraction_sweep()
+    return {**counts, "expired": services.audio_files_expire()}

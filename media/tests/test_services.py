@@ -223,3 +223,104 @@ def test_a_video_whose_id_is_not_one_is_refused_with_a_message(alice):
     with pytest.raises(ApplicationError, match="No audio can be extracted"):
         services.audio_extraction_request(user=alice, video=odd)
     assert not AudioExtraction.objects.exists()
+
+
+def _aged(path, days: float) -> None:
+    """Make the file look `days` old."""
+    import os
+    import time
+
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def test_an_mp3_nobody_asked_for_in_the_kept_days_is_removed_and_asked_for_anew(
+    alice, bob, video, media_root, settings, redis_client
+):
+    settings.AUDIO_KEEP_DAYS = 30
+    first, _ = ask(alice, video)
+    assert extract_audio(first.pk) == "done"
+    path = services.audio_path(video.youtube_id)
+    assert path.exists()
+    now = timezone.now()
+    # Finished today: kept, whatever the file's age.
+    _aged(path, 40)
+    assert services.audio_files_expire(now=now) == 0 and path.exists()
+    # Bob's request 10 days later is ready at once and starts the 30 days over.
+    AudioExtraction.objects.filter(pk=first.pk).update(finished_at=now - timedelta(days=40))
+    second, _ = ask(bob, video)
+    assert second.status == Status.DONE and second.is_ready
+    AudioExtraction.objects.filter(pk=second.pk).update(finished_at=now - timedelta(days=29))
+    assert services.audio_files_expire(now=now) == 0 and path.exists()
+    # Nobody for 31 days: removed; the rows stay, no longer ready.
+    AudioExtraction.objects.filter(pk=second.pk).update(finished_at=now - timedelta(days=31))
+    other = media_root / "audio" / "notes.txt"
+    other.write_text("not an MP3 of ours")
+    assert services.audio_files_expire(now=now) == 1
+    assert not path.exists() and other.exists()
+    first.refresh_from_db()
+    assert first.status == Status.DONE and not first.is_ready
+    # Asking again extracts it again.
+    again, created = ask(alice, video)
+    assert created and again.status == Status.QUEUED
+    assert extract_audio(again.pk) == "done" and path.exists()
+
+
+def test_an_mp3_is_kept_while_its_video_is_being_extracted_and_with_0_days_forever(
+    alice, bob, video, media_root, settings, redis_client
+):
+    settings.AUDIO_KEEP_DAYS = 30
+    done, _ = ask(alice, video)
+    assert extract_audio(done.pk) == "done"
+    path = services.audio_path(video.youtube_id)
+    _aged(path, 100)
+    AudioExtraction.objects.filter(pk=done.pk).update(finished_at=timezone.now() - timedelta(99))
+    running = AudioExtraction.objects.create(user=bob, video=video, status=Status.RUNNING)
+    assert services.audio_files_expire() == 0 and path.exists()
+    running.delete()
+    settings.AUDIO_KEEP_DAYS = 0
+    assert services.audio_files_expire() == 0 and path.exists()
+    settings.AUDIO_KEEP_DAYS = 30
+    assert services.audio_files_expire() == 1 and not path.exists()
+
+
+def test_the_beat_sweep_removes_expired_mp3s(alice, video, media_root, settings, redis_client):
+    from media.tasks import sweep_audio
+
+    settings.AUDIO_KEEP_DAYS = 7
+    done, _ = ask(alice, video)
+    assert extract_audio(done.pk) == "done"
+    _aged(services.audio_path(video.youtube_id), 8)
+    AudioExtraction.objects.filter(pk=done.pk).update(finished_at=timezone.now() - timedelta(8))
+    assert sweep_audio() == {"requeued": 0, "failed": 0, "expired": 1}
+
+
+def test_a_request_waits_while_its_videos_mp3_is_being_removed_then_extracts_anew(
+    alice, video, media_root, redis_client
+):
+    """The removal holds the video's lock from its last look at the rows to the unlink: a
+    request meanwhile waits, then finds no file, rather than getting a link to a removed one."""
+    import threading
+
+    from django.db import connection, transaction
+
+    path = services.audio_path(video.youtube_id)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"ID3 an old MP3")
+    asked: dict = {}
+
+    def request() -> None:
+        try:
+            asked["extraction"], _created = ask(alice, video)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        services._lock_file(video.youtube_id)  # as audio_files_expire holds it
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive() and not AudioExtraction.objects.exists()
+        path.unlink()
+    thread.join(10)
+    assert asked["extraction"].status == Status.QUEUED  # no file: it is extracted anew
