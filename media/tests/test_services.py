@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -225,26 +227,28 @@ def test_a_video_whose_id_is_not_one_is_refused_with_a_message(alice):
     assert not AudioExtraction.objects.exists()
 
 
-def _aged(path, days: float) -> None:
-    """Make the file look `days` old."""
-    import os
-    import time
-
-    then = time.time() - days * 86400
+def _extracted(user, video, *, days_ago: float = 0):
+    """`user`'s request for `video`'s MP3, extracted; the file and the row's finish made to look
+    `days_ago` old. Returns (extraction, the MP3's path)."""
+    extraction, _ = ask(user, video)
+    assert extract_audio(extraction.pk) == "done"
+    path = services.audio_path(video.youtube_id)
+    then = time.time() - days_ago * 86400
     os.utime(path, (then, then))
+    finished = timezone.now() - timedelta(days=days_ago)
+    AudioExtraction.objects.filter(pk=extraction.pk).update(finished_at=finished)
+    return extraction, path
 
 
 def test_an_mp3_nobody_asked_for_in_the_kept_days_is_removed_and_asked_for_anew(
     alice, bob, video, media_root, settings, redis_client
 ):
     settings.AUDIO_KEEP_DAYS = 30
-    first, _ = ask(alice, video)
-    assert extract_audio(first.pk) == "done"
-    path = services.audio_path(video.youtube_id)
-    assert path.exists()
+    first, path = _extracted(alice, video)
     now = timezone.now()
     # Finished today: kept, whatever the file's age.
-    _aged(path, 40)
+    then = timezone.now().timestamp() - 40 * 86400
+    os.utime(path, (then, then))
     assert services.audio_files_expire(now=now) == 0 and path.exists()
     # Bob's request 10 days later is ready at once and starts the 30 days over.
     AudioExtraction.objects.filter(pk=first.pk).update(finished_at=now - timedelta(days=40))
@@ -270,11 +274,7 @@ def test_an_mp3_is_kept_while_its_video_is_being_extracted_and_with_0_days_forev
     alice, bob, video, media_root, settings, redis_client
 ):
     settings.AUDIO_KEEP_DAYS = 30
-    done, _ = ask(alice, video)
-    assert extract_audio(done.pk) == "done"
-    path = services.audio_path(video.youtube_id)
-    _aged(path, 100)
-    AudioExtraction.objects.filter(pk=done.pk).update(finished_at=timezone.now() - timedelta(99))
+    _done, path = _extracted(alice, video, days_ago=99)
     running = AudioExtraction.objects.create(user=bob, video=video, status=Status.RUNNING)
     assert services.audio_files_expire() == 0 and path.exists()
     running.delete()
@@ -288,10 +288,7 @@ def test_the_beat_sweep_removes_expired_mp3s(alice, video, media_root, settings,
     from media.tasks import sweep_audio
 
     settings.AUDIO_KEEP_DAYS = 7
-    done, _ = ask(alice, video)
-    assert extract_audio(done.pk) == "done"
-    _aged(services.audio_path(video.youtube_id), 8)
-    AudioExtraction.objects.filter(pk=done.pk).update(finished_at=timezone.now() - timedelta(8))
+    _extracted(alice, video, days_ago=8)
     assert sweep_audio() == {"requeued": 0, "failed": 0, "expired": 1}
 
 
