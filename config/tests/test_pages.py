@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from videos.models import Video
 from videos.services import video_upsert_many
 from videos.tests.factories import video_data
 
@@ -22,6 +23,15 @@ def test_home_page_shows_the_index(client):
     assert response.status_code == 200
     assert b"Video number 1" in response.content
     assert b"htmx.min.js" in response.content
+
+
+def test_recently_indexed_videos_open_their_page_here_not_on_youtube(client):
+    video_upsert_many(videos=[video_data(1)])
+    video = Video.objects.get()
+    html = client.get("/").content.decode()
+    page = reverse("videos:video", args=[video.youtube_id])
+    assert html.count(f'href="{page}"') == 2  # the thumbnail and the title
+    assert video.url not in html
 
 
 def test_sign_in_page_offers_google_and_password(client):
@@ -69,7 +79,6 @@ def test_every_admin_changelist_and_add_page_loads(staff_client, model):
 
 
 def test_video_change_page_shows_the_transcript_inline(staff_client):
-    from videos.models import Video
 
     video_upsert_many(videos=[video_data(1)])
     video = Video.objects.get()
