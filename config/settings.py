@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here: /api/docs/ works offline
     "django_celery_beat",
     "django_elasticsearch_dsl",  # manage.py search_index --rebuild (SEARCH_BACKEND=elasticsearch)
     "accounts",
@@ -158,6 +159,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Search YouTube videos by title, description and what is said in them.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery -------------------------------------------------------------------------------------

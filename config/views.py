@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @extend_schema(exclude=True)
 class ApiRootView(APIView):
-    """TubeIndex API: videos, search, playlists and indexing jobs. Schema at /api/schema/."""
+    """TubeIndex API: videos, search, playlists, indexing jobs and audio. Schema at /api/schema/."""
 
     permission_classes: list = []
 
@@ -47,6 +47,7 @@ class ApiRootView(APIView):
             "search": reverse("search-api", request=request, format=format),
             "playlists": reverse("playlist-list-api", request=request, format=format),
             "jobs": reverse("job-list-api", request=request, format=format),
+            "audio": reverse("audio-list-api", request=request, format=format),
             "schema": reverse("schema", request=request, format=format),
             "docs": reverse("api-docs", request=request, format=format),
         }

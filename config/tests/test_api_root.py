@@ -1,0 +1,24 @@
+"""The API's root lists every part of the API, and its docs page works without the internet."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_api_root_links_to_the_audio_api(client):
+    root = client.get("/api/").json()
+    assert root["audio"] == "http://testserver/api/audio/"
+
+
+def test_the_api_docs_load_swagger_ui_from_this_site(client):
+    html = client.get("/api/docs/").content.decode()
+    assets = re.findall(r'(?:href|src)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    assert [a for a in assets if not a.startswith(settings.STATIC_URL)] == []
+    assert [a for a in assets if not finders.find(a.removeprefix(settings.STATIC_URL))] == []
