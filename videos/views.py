@@ -42,7 +42,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             context["page"] = page
-            context["previous_query"] = _with_page(params, page.page - 1)
+            context["previous_query"] = _with_page(params, min(page.page - 1, page.last_page))
             context["next_query"] = _with_page(params, page.page + 1)
             context["last_query"] = _with_page(params, page.last_page)
     return render(request, "videos/search.html", context, status=status)

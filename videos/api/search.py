@@ -272,7 +272,10 @@ class SearchApi(APIView):
             "page": page.page,
             "page_size": page.page_size,
             "next": _page_url(request, page.page + 1) if page.has_next else None,
-            "previous": _page_url(request, page.page - 1) if page.has_previous else None,
+            # Past the results, the page before is as empty: "previous" is the last one with any.
+            "previous": _page_url(request, min(page.page - 1, page.last_page))
+            if page.has_previous
+            else None,
             "channel_filter": channel_filter_payload(page.channel_filter),
             "corrections": [{"word": w, "also": list(also)} for w, also in page.corrections],
             "unknown_names": [{"filter": f, "typed": typed} for f, typed in page.unknown_names],

@@ -152,6 +152,16 @@ def test_a_page_past_the_results_says_so_and_links_to_the_last_one(client):
     assert "Nothing found." in html and "past the results" not in html
 
 
+def test_previous_from_a_page_past_the_results_is_the_last_page_with_any(client):
+    for i in range(5):
+        add_video(f"paged{i:06d}", title=f"Origami {i}")
+    body = client.get("/api/search/", {"q": "origami", "page_size": 2, "page": 999}).json()
+    assert body["results"] == [] and body["next"] is None
+    assert body["previous"].endswith("/api/search/?q=origami&page_size=2&page=3")
+    html = client.get("/search/", {"q": "origami", "page": 999}).content.decode()
+    assert '<a href="?q=origami&amp;page=1">← Previous</a>' in html
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
