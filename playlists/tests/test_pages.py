@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from indexing import services
@@ -83,6 +86,21 @@ def test_the_job_page_says_how_many_entries_are_private_or_deleted(web, yt, alic
     assert f"/ {50 - hidden} videos" in partial
     assert f"also lists {hidden} private or deleted videos" in partial
     assert web.get(f"/api/jobs/{job.pk}/").json()["hidden"] == hidden
+
+
+def test_a_finished_job_links_to_its_playlists_videos(web, yt, alice):
+    web.get("/playlists/")
+    playlist = Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=5).id)
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    assert b"Its videos" not in web.get(f"/jobs/{job.pk}/").content  # nothing to see yet
+    services.playlist_index_run(job_id=job.pk)
+    run_videos(job.pk)
+    page = web.get(f"/jobs/{job.pk}/progress/")
+    (link,) = re.findall(r'<a href="([^"]+)">Its videos</a>', page.content.decode())
+    results = web.get(html.unescape(link))
+    assert results.status_code == 200
+    job.refresh_from_db()
+    assert results.context["page"].total == playlist.items.count() == job.total > 0
 
 
 def test_starting_several_playlists_makes_one_job_each(web, yt):
