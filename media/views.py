@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from config.api import ApplicationError
@@ -31,7 +34,11 @@ def audio_request(request: HttpRequest, youtube_id: str) -> HttpResponse:
             )
         else:
             messages.info(request, "This audio is already being extracted for you.")
-    return redirect("videos:video", youtube_id=youtube_id)
+    page = reverse("videos:video", args=[youtube_id])
+    # Back to the page as it was: with the moments of the search it was opened from.
+    if q := request.POST.get("q", "").strip():
+        page += "?" + urlencode({"q": q})
+    return redirect(page)
 
 
 PAGE_SIZE = 50

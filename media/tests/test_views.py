@@ -47,6 +47,17 @@ def test_the_page_asks_then_shows_progress_then_the_download(client, alice, vide
     assert len(body) == AudioExtraction.objects.get().size_bytes
 
 
+def test_asking_from_a_search_comes_back_to_the_page_with_its_moments(client, alice, video):
+    client.force_login(alice)
+    url = reverse("videos:video", args=[video.youtube_id])
+    html = client.get(url, {"q": "some words"}).content.decode()
+    assert '<input type="hidden" name="q" value="some words">' in html
+    answer = client.post(reverse("media:request", args=[video.youtube_id]), {"q": "some words"})
+    assert answer.status_code == 302 and answer["Location"] == f"{url}?q=some+words"
+    answer = client.post(reverse("media:request", args=[video.youtube_id]))
+    assert answer["Location"] == url
+
+
 def test_a_failed_extraction_shows_its_reason_and_offers_to_try_again(client, alice, yt):
     video = stored(yt.dataset.find_video(status="private"))
     client.force_login(alice)
