@@ -79,7 +79,6 @@ def test_every_admin_changelist_and_add_page_loads(staff_client, model):
 
 
 def test_video_change_page_shows_the_transcript_inline(staff_client):
-
     video_upsert_many(videos=[video_data(1)])
     video = Video.objects.get()
     response = staff_client.get(reverse("admin:videos_video_change", args=[video.pk]))
