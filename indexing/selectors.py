@@ -33,6 +33,13 @@ class JobProgress:
         return not self.job.is_active
 
 
+def _cancelled_count(job: IndexJob) -> int:
+    if job.status != IndexJob.Status.CANCELLED:
+        return 0
+    skipped = JobVideo.objects.filter(job=job, outcome=JobVideo.Outcome.SKIPPED)
+    return skipped.filter(reason="cancelled").count()
+
+
 def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
     """Live figures from Redis while the job runs; the stored counts once it has finished."""
     snap = progress.snapshot(job_id=job.pk)
@@ -43,15 +50,17 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         rate, eta, retries = snap.rate, snap.eta_seconds, snap.counts.get("retries", 0)
     else:
         counts = {name: getattr(job, name) for name in OUTCOME_FIELDS}
-        counts["skipped"] = job.skipped
+        # Cancelling marks the videos still waiting as skipped: they were not already indexed.
+        cancelled = _cancelled_count(job)
+        counts["skipped"] = job.skipped - cancelled
+        if cancelled:
+            counts["cancelled"] = cancelled
         total = job.total
-        done = sum(counts.values()) if not job.is_active else 0
-        percent = 0  # a failed job's bar shows how far it got, not a full bar
+        done = total - cancelled if not job.is_active else 0
+        percent = 0  # a failed or cancelled job's bar shows how far it got, not a full bar
         if job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES):
             percent = 100
-        elif job.status == IndexJob.Status.CANCELLED and total:
-            percent = int(sum(counts[n] for n in OUTCOME_FIELDS) * 100 / total)
-        elif job.status == IndexJob.Status.FAILED and total:
+        elif total:
             percent = int(done * 100 / total)
         rate, eta, retries = 0.0, None, job.retries
         duration = job.duration_seconds

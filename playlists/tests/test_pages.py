@@ -8,7 +8,7 @@ import re
 import pytest
 
 from indexing import services
-from indexing.models import IndexJob
+from indexing.models import IndexJob, JobVideo
 from indexing.tests.support import ALICE, BOB, playlist_of, run_videos
 from playlists.models import Playlist
 
@@ -101,6 +101,26 @@ def test_a_finished_job_links_to_its_playlists_videos(web, yt, alice):
     assert results.status_code == 200
     job.refresh_from_db()
     assert results.context["page"].total == playlist.items.count() == job.total > 0
+
+
+def test_a_job_cancelled_midway_counts_the_videos_it_never_reached_apart(web, yt, alice):
+    web.get("/playlists/")
+    playlist = Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=50).id)
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    services.playlist_index_run(job_id=job.pk)
+    first = JobVideo.objects.filter(job=job).order_by("pk")[:10]
+    for video_id in first.values_list("video__youtube_id", flat=True):
+        services.video_index_run(video_id=video_id, job_id=job.pk, attempt=0)
+    web.post(f"/jobs/{job.pk}/cancel/")
+    job.refresh_from_db()
+    never = job.total - 10
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert f"<strong>10</strong> / {job.total} videos · {1000 // job.total} %" in partial
+    assert f"{never} videos of the list were not indexed: the job was cancelled" in partial
+    assert '<span class="num">0</span> already indexed' in partial
+    assert 'muted">cancelled' not in partial  # the badge says it once
+    counts = web.get(f"/api/jobs/{job.pk}/").json()["progress"]["counts"]
+    assert counts["cancelled"] == never and counts["skipped"] == 0
 
 
 def test_starting_several_playlists_makes_one_job_each(web, yt):
