@@ -32,6 +32,11 @@ class JobProgress:
     def finished(self) -> bool:
         return not self.job.is_active
 
+    @property
+    def listing(self) -> bool:
+        """The playlist is still being listed: `total` is what was found so far, not the end."""
+        return self.job.is_active and self.job.dispatched_at is None
+
 
 def _cancelled_count(job: IndexJob) -> int:
     if job.status != IndexJob.Status.CANCELLED:

@@ -54,6 +54,9 @@ class FailureSerializer(serializers.Serializer):
 
 
 class ProgressSerializer(serializers.Serializer):
+    listing = serializers.BooleanField(
+        help_text="the playlist is still being listed: total counts the videos found so far"
+    )
     total = serializers.IntegerField()
     done = serializers.IntegerField()
     percent = serializers.IntegerField()

@@ -73,6 +73,35 @@ def test_start_indexing_goes_to_the_job_page_which_polls_until_finished(web, yt,
     assert b"Re-index" in web.get(f"/jobs/{job.pk}/").content
 
 
+def test_the_job_page_says_the_playlist_is_being_listed_until_the_listing_ends(
+    web, yt, alice, settings
+):
+    web.get("/playlists/")
+    playlist = Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=500).id)
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert "Listing the playlist…" in partial and "0 / 0 videos" not in partial
+
+    # Quota ends on the listing's third page: two pages are fanned out, the rest is not listed.
+    used = yt.control.quota(f"oauth:{settings.GOOGLE_CLIENT_ID}")["units"]
+    yt.control.set_config(units_per_day=used + 1 + 2 * 2)
+    services.playlist_index_run(job_id=job.pk)
+    found = JobVideo.objects.filter(job=job).count()
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert f"Listing the playlist… {found} videos found so far, <strong>0</strong> done" in partial
+    assert f"/ {found} videos" not in partial and " %" not in partial
+    assert web.get(f"/api/jobs/{job.pk}/").json()["progress"]["listing"] is True
+
+    yt.control.set_config(units_per_day=10_000)
+    IndexJob.objects.filter(pk=job.pk).update(resume_at=None)  # as if the reset had come
+    services.playlist_index_run(job_id=job.pk)
+    job.refresh_from_db()
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert "Listing the playlist" not in partial
+    assert f"/ {job.total} videos · " in partial
+    assert web.get(f"/api/jobs/{job.pk}/").json()["progress"]["listing"] is False
+
+
 def test_the_job_page_says_how_many_entries_are_private_or_deleted(web, yt, alice):
     web.get("/playlists/")
     source = playlist_of(yt, ALICE, size=50)
