@@ -10,7 +10,13 @@ from config.api import ApplicationError
 from media.selectors import audio_extraction_latest
 from videos import selectors
 from videos.api.search import SearchParamsSerializer, search_from_params
-from videos.search.types import DURATIONS, SOURCES, TRANSCRIPT_KINDS, format_timestamp
+from videos.search.types import (
+    DURATIONS,
+    MAX_QUERY_LENGTH,
+    SOURCES,
+    TRANSCRIPT_KINDS,
+    format_timestamp,
+)
 
 
 def _error_text(exc: Exception) -> str:
@@ -18,8 +24,15 @@ def _error_text(exc: Exception) -> str:
         return exc.message
     detail = getattr(exc, "detail", {})
     if isinstance(detail, dict):
-        return "; ".join(f"{key}: {' '.join(map(str, msgs))}" for key, msgs in detail.items())
+        return "; ".join(_field_error(key, msgs) for key, msgs in detail.items())
     return str(detail)
+
+
+def _field_error(key: str, msgs: list) -> str:
+    # The search box is not a field called "q" to the person who typed in it.
+    if key == "q" and any(getattr(m, "code", "") == "max_length" for m in msgs):
+        return f"The query is longer than {MAX_QUERY_LENGTH} characters."
+    return f"{key}: {' '.join(map(str, msgs))}"
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
