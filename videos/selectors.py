@@ -85,6 +85,7 @@ def video_search(
             list(hit.moments),
             title_html=hit.title_html,
             description_html=hit.description_html,
+            tags_html=hit.tags_html,
         )
         for hit in raw.hits
         if hit.video_id in videos

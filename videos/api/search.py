@@ -117,6 +117,12 @@ class SearchHitSerializer(serializers.Serializer):
         help_text="an excerpt of the description, escaped, with the query's words in <mark>, "
         "when the description matches the query; else null",
     )
+    tags_html = serializers.CharField(
+        allow_null=True,
+        help_text="the video's tags that say the query's words, escaped, comma-separated, the "
+        "words in <mark>, when neither moments, the title nor the description say why the "
+        "video was found; else null",
+    )
     moments = MomentSerializer(many=True)
 
 
@@ -285,6 +291,7 @@ class SearchApi(APIView):
                     "score": round(hit.score, 4),
                     "title_html": hit.title_html or None,
                     "description_html": hit.description_html or None,
+                    "tags_html": hit.tags_html or None,
                     "moments": [moment_payload(m) for m in hit.moments],
                 }
                 for hit in page.hits

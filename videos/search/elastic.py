@@ -237,9 +237,10 @@ def moments_from_answer(answer: dict[str, Any]) -> dict[int, list[Moment]]:
 
 
 def metadata_marks_body(query: ParsedQuery, video_ids: Sequence[int]) -> dict[str, Any]:
-    """These videos' titles and description excerpts with the query's words marked; the
-    named query says whether the description matches the query by itself (the PostgreSQL
-    engine shows an excerpt only then)."""
+    """These videos' titles, description excerpts and tags with the query's words marked; the
+    named queries say whether the description, and the title, match the query by themselves
+    (the PostgreSQL engine shows an excerpt only for the first, and the tags only when
+    neither does)."""
     return {
         "size": len(video_ids),
         "_source": ["description"],
@@ -247,17 +248,21 @@ def metadata_marks_body(query: ParsedQuery, video_ids: Sequence[int]) -> dict[st
             "bool": {
                 "filter": [{"ids": {"values": [str(vid) for vid in video_ids]}}],
                 "should": [
-                    {"bool": {"must": text_query(query, ["description"]), "_name": "description"}}
+                    {"bool": {"must": text_query(query, [field]), "_name": field}}
+                    for field in ("description", "title")
                 ],
             }
         },
         "highlight": {
             "pre_tags": [START],
             "post_tags": [STOP],
-            "highlight_query": {"bool": {"should": text_query(query, ["title", "description"])}},
+            "highlight_query": {
+                "bool": {"should": text_query(query, ["title", "description", "tags"])}
+            },
             "fields": {
                 "title": {"number_of_fragments": 0},
                 "description": {"fragment_size": 200, "number_of_fragments": 1},
+                "tags": {"number_of_fragments": 0},  # each tag that says a word, whole
             },
         },
     }
@@ -265,19 +270,26 @@ def metadata_marks_body(query: ParsedQuery, video_ids: Sequence[int]) -> dict[st
 
 def metadata_marks_from_answer(
     answer: dict[str, Any], excerpts: Iterable[int]
-) -> dict[int, tuple[str, str]]:
-    """(title_html, description_html) by video id from the answer to metadata_marks_body();
-    a description excerpt only for the videos in `excerpts` (those without a moment)."""
+) -> dict[int, tuple[str, str, str]]:
+    """(title_html, description_html, tags_html) by video id from the answer to
+    metadata_marks_body(); for the videos in `excerpts` (those without a moment) a
+    description excerpt when the description matches by itself, else their marked tags when
+    the title does not match by itself either."""
     excerpts = set(excerpts)
-    found: dict[int, tuple[str, str]] = {}
+    found: dict[int, tuple[str, str, str]] = {}
     for hit in answer["hits"]["hits"]:
         marks = hit.get("highlight", {})
         title = (marks.get("title") or [None])[0]
-        excerpt = None
-        if int(hit["_id"]) in excerpts and "description" in hit.get("matched_queries", []):
+        excerpt, tags = None, ()
+        matched = hit.get("matched_queries", [])
+        if int(hit["_id"]) in excerpts and "description" in matched:
             excerpt = (marks.get("description") or [None])[0]
+        elif int(hit["_id"]) in excerpts and "title" not in matched:
+            tags = marks.get("tags") or ()
         description = hit.get("_source", {}).get("description")
-        found[int(hit["_id"])] = marked_metadata(title, description, excerpt, START, STOP)
+        found[int(hit["_id"])] = marked_metadata(
+            title, description, excerpt, START, STOP, tags=tags
+        )
     return found
 
 
@@ -435,7 +447,7 @@ class ElasticsearchBackend:
         excerpts = {vid for vid in ids if not moments.get(vid)}
         marked = self._marked_metadata(ids, query, excerpts)
         hits = tuple(
-            RawHit(vid, score, tuple(moments.get(vid, ())), *marked.get(vid, ("", "")))
+            RawHit(vid, score, tuple(moments.get(vid, ())), *marked.get(vid, ("",) * 3))
             for vid, score in page
         )
         exact = len(meta) < CAP and len(chunks) < CAP
@@ -453,7 +465,7 @@ class ElasticsearchBackend:
 
     def _marked_metadata(
         self, video_ids: list[int], query: ParsedQuery, excerpts: set[int]
-    ) -> dict[int, tuple[str, str]]:
+    ) -> dict[int, tuple[str, str, str]]:
         from videos.search.documents import VIDEO_INDEX
 
         if not video_ids:

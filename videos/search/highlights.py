@@ -10,6 +10,7 @@ are, and the page stays one snippet per reason.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 ELLIPSIS = "…"
 
@@ -25,16 +26,22 @@ def marked_metadata(
     excerpt: str | None,
     start_sel: str,
     stop_sel: str,
-) -> tuple[str, str]:
-    """(title_html, description_html) of RawHit from an engine's marked title (the whole
-    title) and marked `excerpt` of `description`: "" for a title without a marked word and for
-    no excerpt or one without a marked word. The excerpt gets an ellipsis on each side where
-    it cuts the description."""
+    *,
+    tags: Sequence[str] = (),
+) -> tuple[str, str, str]:
+    """(title_html, description_html, tags_html) of RawHit from an engine's marked title (the
+    whole title), marked `excerpt` of `description` and marked `tags`: "" for a title without
+    a marked word and for no excerpt or one without a marked word. The excerpt gets an
+    ellipsis on each side where it cuts the description. tags_html lists the tags that have
+    a marked word, comma-separated (those without one say nothing of why it was found)."""
     title_html = ""
     if marked_title and start_sel in marked_title:
         title_html = marked_html(marked_title, start_sel, stop_sel)
+    tags_html = ", ".join(
+        marked_html(t.strip(), start_sel, stop_sel) for t in tags if start_sel in t
+    )
     if not excerpt or start_sel not in excerpt:
-        return title_html, ""
+        return title_html, "", tags_html
     plain = excerpt.replace(start_sel, "").replace(stop_sel, "").strip()
     text = (description or "").strip()
     at = text.find(plain)
@@ -44,7 +51,7 @@ def marked_metadata(
         # "!" after the last one): an ellipsis there would say something was cut.
         before, after = _cut(text[:at]), _cut(text[at + len(plain) :])
     body = " ".join(marked_html(excerpt, start_sel, stop_sel).split())
-    return title_html, f"{before}{body}{after}"
+    return title_html, f"{before}{body}{after}", tags_html
 
 
 def _cut(left_out: str) -> str:

@@ -189,12 +189,12 @@ class PostgresBackend:
             if by_date and not exact:
                 rows = self._newest_matching(query, filters, offset, limit)
         moments: dict[int, list[Moment]] = {}
-        marked: dict[int, tuple[str, str]] = {}
+        marked: dict[int, tuple[str, str, str]] = {}
         if tsquery:
             ids = [r[0] for r in rows]
             moments, marked = self._moments_for(query, ids, with_moments, metadata=True)
         hits = tuple(
-            RawHit(vid, float(score), tuple(moments.get(vid, ())), *marked.get(vid, ("", "")))
+            RawHit(vid, float(score), tuple(moments.get(vid, ())), *marked.get(vid, ("",) * 3))
             for vid, score in rows
         )
         has_next = offset + limit < total or (not exact and len(rows) == limit)
@@ -562,9 +562,9 @@ class PostgresBackend:
 
     def _moments_for(
         self, query: ParsedQuery, video_ids: list[int], per_video: int, *, metadata: bool = False
-    ) -> tuple[dict[int, list[Moment]], dict[int, tuple[str, str]]]:
+    ) -> tuple[dict[int, list[Moment]], dict[int, tuple[str, str, str]]]:
         """Best `per_video` moments of each video, highlighted; with `metadata`, also each
-        video's title and description excerpt as RawHit has them (_metadata_branch), in the
+        video's title, description excerpt and tags as RawHit has them (_metadata_branch), in the
         same statement: a statement of its own cost a round trip, ~0.4 ms here.
 
         No search_tier predicate here, so the planner cannot use the partial GIN indexes and
@@ -582,8 +582,16 @@ class PostgresBackend:
         # The chosen chunks, marked (or their ts_headline), without their vectors: CTE `m`,
         # read again by the metadata branch (which videos have no moment).
         branch, branch_params = "", []
+        # The query's words weighted C and A, to tell a description and a title that match it
+        # by themselves (the metadata branch), parsed once, not once a row.
+        fields, fields_params = "", []
         if metadata:
             branch, branch_params = self._metadata_branch(query, video_ids)
+            fields = (
+                f", qm AS MATERIALIZED (SELECT to_tsquery('{SEARCH_CONFIG}', %s) AS c,"
+                f" to_tsquery('{SEARCH_CONFIG}', %s) AS a)"
+            )
+            fields_params = [to_tsquery_text(query, "C"), to_tsquery_text(query, "A")]
         sql = f"""
             WITH q AS ({Q_CTE}), lx AS MATERIALIZED ({QUERY_LEXEMES}),
             m AS MATERIALIZED (
@@ -600,10 +608,10 @@ class PostgresBackend:
                 ) s, q, lx,
                 LATERAL (SELECT CASE WHEN s.text !~ %s THEN {matched} END AS marks OFFSET 0) k
                 WHERE s.rn <= %s
-            )
+            ){fields}
             SELECT m.id, m.video_id, v.youtube_id, m.start, m.text, m.segment_starts,
                 m.segment_offsets, lx.letters, m.marks, lx.query, m.headline,
-                NULL::text AS description, NULL::text AS excerpt, m.rn
+                NULL::text AS description, NULL::text AS excerpt, m.rn, NULL::text AS tags
             FROM m JOIN {VIDEO_TABLE} v ON v.id = m.video_id, lx
             {branch}
             ORDER BY 2, 14
@@ -616,6 +624,7 @@ class PostgresBackend:
             *excl_params,
             NOT_PLAIN_TEXT,
             max(per_video, 0),
+            *fields_params,
             *branch_params,
         ]
         with prepared_cursor() as cursor:
@@ -652,7 +661,10 @@ class PostgresBackend:
         the title (`text`) with its matched lexemes (`marks`: '' for none, NULL when it is not
         plain text, and then its ts_headline), and for a video without moments (none in CTE
         `m`) whose description matches the query by itself (its words weighted C, as the
-        ranking's `qw.c`), the description and its excerpt by ts_headline.
+        ranking's `qw.c`: CTE `qm`), the description and its excerpt by ts_headline. For a
+        video that none of these explains (found by its tags, or by words spread over its
+        fields), its tags, one a line, marked by ts_headline (`tags`):
+        highlights.marked_metadata keeps those that say a word.
 
         A plain title is marked in Python from its positions in the video's vector, as a
         chunk's snippet is (the title's lexemes are the vector's weighted A, positions from
@@ -666,19 +678,24 @@ class PostgresBackend:
                 CASE WHEN t.marks IS NULL THEN ts_headline('{SEARCH_CONFIG}', v.title, q.q, %s) END,
                 CASE WHEN d.shown THEN v.description END,
                 CASE WHEN d.shown THEN ts_headline('{SEARCH_CONFIG}', v.description, q.q, %s) END,
-                NULL
-            FROM {VIDEO_TABLE} v, q, lx,
+                NULL,
+                CASE WHEN d.unexplained AND cardinality(v.tags) > 0 THEN ts_headline(
+                    '{SEARCH_CONFIG}', array_to_string(v.tags, E'\n'), q.q, %s) END
+            FROM {VIDEO_TABLE} v, q, lx, qm,
             LATERAL (SELECT CASE WHEN v.title !~ %s THEN coalesce({matched}, '') END AS marks
                 OFFSET 0) t,
-            LATERAL (SELECT v.search_vector @@ to_tsquery('{SEARCH_CONFIG}', %s)
-                AND NOT EXISTS (SELECT FROM m WHERE m.video_id = v.id) AS shown OFFSET 0) d
+            LATERAL (SELECT NOT EXISTS (SELECT FROM m WHERE m.video_id = v.id) AS unsaid,
+                v.search_vector @@ qm.c AS described, v.search_vector @@ qm.a AS titled
+                OFFSET 0) w,
+            LATERAL (SELECT w.unsaid AND w.described AS shown,
+                w.unsaid AND NOT w.described AND NOT w.titled AS unexplained OFFSET 0) d
             WHERE v.id = ANY(%s)
         """
         params = [
             TITLE_OPTIONS,
             DESCRIPTION_OPTIONS,
+            TITLE_OPTIONS,
             NOT_PLAIN_TEXT,
-            to_tsquery_text(query, "C"),
             video_ids,
         ]
         return sql, params
@@ -686,17 +703,17 @@ class PostgresBackend:
     @staticmethod
     def _marked_metadata(
         rows: list[tuple], phrases: tuple, alone: frozenset[str]
-    ) -> dict[int, tuple[str, str]]:
-        """(title_html, description_html) by video id from _metadata_branch's rows."""
-        found: dict[int, tuple[str, str]] = {}
+    ) -> dict[int, tuple[str, str, str]]:
+        """(title_html, description_html, tags_html) by video id from _metadata_branch's rows."""
+        found: dict[int, tuple[str, str, str]] = {}
         for _n, video_id, _y, _s, title, _ss, _so, letters, marks, _q, headline, *rest in rows:
-            description, excerpt, _rn = rest
+            description, excerpt, _rn, tags = rest
             if marks is not None:  # plain text: '' when it says none of the words
                 positions, _anchor = chunk_marks(marks, phrases, alone) if marks else ((), None)
                 # (None when the positions do not fit the text, which plain text never has.)
                 headline = marked_text(title, positions, letters, START, STOP)
             found[video_id] = highlights.marked_metadata(
-                headline, description, excerpt, START, STOP
+                headline, description, excerpt, START, STOP, tags=tags.split("\n") if tags else ()
             )
         return found
 

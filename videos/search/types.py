@@ -83,10 +83,12 @@ class RawHit:
     # short excerpt of the description around them when the description matches the query.
     title_html: str = ""
     description_html: str = ""
+    # The tags that say the query's words, marked, when nothing above says why it was found.
+    tags_html: str = ""
 
     def __reduce__(self):
         fields = (self.video_id, self.score, self.moments, self.title_html, self.description_html)
-        return (RawHit, fields)
+        return (RawHit, (*fields, self.tags_html))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ class SearchHit:
     moments: list[Moment] = field(default_factory=list)
     title_html: str = ""  # RawHit's: "" when the title has none of the query's words
     description_html: str = ""
+    tags_html: str = ""
 
 
 @dataclass(frozen=True)

@@ -190,18 +190,21 @@ def test_titles_and_description_excerpts_are_marked_for_the_page_videos():
     body = metadata_marks_body(parse_query("sourdough -rye"), [7, 9])
     assert body["size"] == 2
     assert body["query"]["bool"]["filter"] == [{"ids": {"values": ["7", "9"]}}]
-    # Whether the description matches the query by itself: named, as the PostgreSQL engine
-    # shows an excerpt only then.
-    (named,) = body["query"]["bool"]["should"]
-    assert named["bool"]["_name"] == "description"
-    assert named["bool"]["must"] == text_query(parse_query("sourdough"), ["description"])
+    # Whether the description, and the title, match the query by themselves: named, as the
+    # PostgreSQL engine shows an excerpt only for the first, and tags only when neither does.
+    described, titled = body["query"]["bool"]["should"]
+    assert described["bool"]["_name"] == "description"
+    assert described["bool"]["must"] == text_query(parse_query("sourdough"), ["description"])
+    assert titled["bool"]["_name"] == "title"
+    assert titled["bool"]["must"] == text_query(parse_query("sourdough"), ["title"])
     marks = body["highlight"]
     assert marks["pre_tags"] == ["\x02"] and marks["post_tags"] == ["\x03"]
     assert marks["highlight_query"]["bool"]["should"] == text_query(
-        parse_query("sourdough"), ["title", "description"]
+        parse_query("sourdough"), ["title", "description", "tags"]
     )
     assert marks["fields"]["title"] == {"number_of_fragments": 0}
     assert marks["fields"]["description"]["number_of_fragments"] == 1
+    assert marks["fields"]["tags"] == {"number_of_fragments": 0}
     # The answer's shape (a search with highlight and named queries).
     answer = {
         "hits": {
@@ -218,22 +221,28 @@ def test_titles_and_description_excerpts_are_marked_for_the_page_videos():
                 {
                     "_id": "9",
                     "_source": {"description": "Says sourdough once."},
-                    "highlight": {"description": ["Says \x02sourdough\x03 once."]},
+                    "highlight": {
+                        "description": ["Says \x02sourdough\x03 once."],
+                        "tags": ["\x02sourdough\x03 starter"],
+                    },
                 },
                 {"_id": "11", "_source": {"description": ""}},
             ]
         }
     }
     assert metadata_marks_from_answer(answer, {7, 9, 11}) == {
-        7: ("<mark>Sourdough</mark> &amp; rye", "We bake a <mark>sourdough</mark> loaf…"),
-        9: ("", ""),  # its description did not match the query by itself
-        11: ("", ""),
+        7: ("<mark>Sourdough</mark> &amp; rye", "We bake a <mark>sourdough</mark> loaf…", ""),
+        # Its description did not match the query by itself, nor its title: its tags say why.
+        9: ("", "", "<mark>sourdough</mark> starter"),
+        11: ("", "", ""),
     }
-    # A video with moments shows them, not an excerpt.
-    assert metadata_marks_from_answer(answer, {9, 11})[7] == (
+    # A video with moments shows them, not an excerpt, nor tags.
+    assert metadata_marks_from_answer(answer, {11})[7] == (
         "<mark>Sourdough</mark> &amp; rye",
         "",
+        "",
     )
+    assert metadata_marks_from_answer(answer, {11})[9] == ("", "", "")
 
 
 def test_snippets_are_escaped_before_highlighting():

@@ -31,19 +31,29 @@ def test_an_excerpt_cut_from_inside_the_description_says_so_on_both_sides():
     assert marked_metadata(None, LONG, excerpt, S, E) == (
         "",
         "…we build a small <mark>sourdough</mark> starter for the camp…",
+        "",
     )
     whole = f"Bake {S}bread{E} &\nbutter"
     assert marked_metadata(f"{S}Bread{E}", "Bake bread &\nbutter", whole, S, E) == (
         "<mark>Bread</mark>",
         "Bake <mark>bread</mark> &amp; butter",
+        "",
     )
     # Only punctuation left out: shown, not an ellipsis.
     assert marked_metadata(None, '"Bake bread!"', f"Bake {S}bread{E}", S, E) == (
         "",
         "&quot;Bake <mark>bread</mark>!&quot;",
+        "",
     )
     # Nothing marked: nothing to show.
-    assert marked_metadata("Bread", "Bake bread", "Bake bread", S, E) == ("", "")
+    assert marked_metadata("Bread", "Bake bread", "Bake bread", S, E) == ("", "", "")
+    # Tags: those that say a word, escaped and marked; the others say nothing of why.
+    tags = [f"{S}sourdough{E} & rye", "camping", f"wild {S}yeast{E}"]
+    assert marked_metadata(None, None, None, S, E, tags=tags) == (
+        "",
+        "",
+        "<mark>sourdough</mark> &amp; rye, wild <mark>yeast</mark>",
+    )
 
 
 def test_a_description_match_shows_its_words_in_an_excerpt_and_a_title_match_its_title():
@@ -89,6 +99,38 @@ def test_stems_prefixes_and_every_word_of_the_query_are_marked():
     assert "<mark>sourdough</mark>" in hit.description_html
 
 
+def test_a_video_found_by_its_tags_or_across_its_fields_lists_the_tags_that_say_the_words():
+    add_video(
+        "hl000000007",
+        title="The massive guide to cycling",
+        description="Everything about bikes.",
+        tags=("cadence drills", "road bike", "hill climbing"),
+        source="topic",
+    )
+    # Found by its tags alone: nothing else says why, so the tags that do are listed.
+    hit = hit_of("cadence climb", "hl000000007")
+    assert (hit.title_html, hit.description_html, hit.moments) == ("", "", [])
+    assert hit.tags_html == "<mark>cadence</mark> drills, hill <mark>climbing</mark>"
+    # Across fields (one word in the title, one in the tags): the tag that says its word.
+    hit = hit_of("cycling cadence", "hl000000007")
+    assert hit.title_html == "The massive guide to <mark>cycling</mark>"
+    assert hit.tags_html == "<mark>cadence</mark> drills"
+    # Explained by its title (or description) alone: no tags.
+    assert hit_of("massive guide", "hl000000007").tags_html == ""
+    assert hit_of("bikes", "hl000000007").tags_html == ""
+
+
+def test_a_video_with_moments_lists_no_tags():
+    add_video(
+        "hl000000008",
+        title="Spin class",
+        tags=("cadence drills",),
+        said=[(3.0, "keep your cadence steady")],
+    )
+    hit = hit_of("cadence", "hl000000008")
+    assert hit.moments and hit.tags_html == ""
+
+
 def test_a_misspelt_word_marks_the_title_word_it_was_taken_for():
     add_video("hl000000004", title="Woodworking basics", description="Tools.")
     page = video_search(q="woodworkign", use_cache=False)
@@ -110,6 +152,16 @@ def test_the_api_and_the_page_show_the_marked_title_and_excerpt(client):
     # Only filters, no words: nothing to mark.
     (result,) = client.get("/api/search/", {"q": "source:topic"}).json()["results"]
     assert result["title_html"] is None and result["description_html"] is None
+    assert result["tags_html"] is None
+
+
+def test_the_api_and_the_page_list_the_tags_that_say_the_words(client):
+    add_video("hl000000009", title="Camp life", tags=("sourdough <starter>", "tents"))
+    (result,) = client.get("/api/search/", {"q": "sourdough"}).json()["results"]
+    assert result["tags_html"] == "<mark>sourdough</mark> &lt;starter&gt;"
+    assert result["description_html"] is None
+    html = client.get("/search/", {"q": "sourdough"}).content.decode()
+    assert '<p class="excerpt tags">Tags: <mark>sourdough</mark> &lt;starter&gt;</p>' in html
 
 
 TITLES = [
