@@ -154,4 +154,5 @@ class JobVideo(models.Model):
         indexes = [models.Index(fields=["job", "outcome"], name="jobvideo_job_outcome_idx")]
 
     def __str__(self) -> str:
-        return f"{self.job_id}/{self.video_id}: {self.outcome}"
+        # The job's inline in the admin selects the video with the rows.
+        return f"{self.video} in job {self.job_id}: {self.get_outcome_display()}"

@@ -51,7 +51,9 @@ class AudioExtraction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"audio of {self.video_id} for {self.user_id}: {self.status}"
+        # The admin selects the video and the user with the rows (list_select_related).
+        who = self.user.email or self.user.get_username()
+        return f"audio of {self.video} for {who}: {self.get_status_display()}"
 
     @property
     def is_active(self) -> bool:

@@ -79,4 +79,5 @@ class PlaylistItem(models.Model):
         indexes = [models.Index(fields=["playlist", "position"], name="item_playlist_pos_idx")]
 
     def __str__(self) -> str:
-        return f"{self.playlist_id}#{self.position}"
+        # The admin selects the playlist and the video with the rows (list_select_related).
+        return f"{self.playlist}, position {self.position}: {self.video}"

@@ -11,6 +11,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
+from videos.search.types import format_timestamp
+
 # Search vectors are GENERATED columns, so every write path (bulk upserts, chunk inserts) keeps
 # them current without a step of its own. videos_tags_text() is an IMMUTABLE wrapper of
 # array_to_string, created in migration 0002, because generated columns need immutable functions.
@@ -234,7 +236,7 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         kind = "auto" if self.is_generated else "manual"
-        return f"{self.video_id} {self.language} ({kind})"
+        return f"{self.video} {self.language} ({kind})"
 
 
 # A transcript chunk's copies of what search filters on, in videos_filter_lexemes()'s order.
@@ -343,4 +345,5 @@ class TranscriptChunk(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.video_id}@{self.start:.0f}s"
+        # The admin selects the video with the rows (list_select_related).
+        return f"{self.video} at {format_timestamp(self.start)} (chunk {self.position})"
