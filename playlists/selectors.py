@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Lower
 
 from indexing.models import IndexJob
 from playlists.models import Playlist
+
+# Titles in the order a person reads them: case aside, and the first number in a title by its
+# value, so "mix (5 videos)" comes before "mix (50 videos)" and "mix (3000 videos)" (as text,
+# 3000 came first). At most 15 digits of it, so that any title casts to a bigint.
+TITLE_ORDER = (
+    Lower(Func(F("title"), Value("[0-9].*$"), Value(""), function="regexp_replace")),
+    Cast(Func(F("title"), Value("[0-9]{1,15}"), function="substring"), BigIntegerField()),
+    Lower("title"),
+    "title",
+    "pk",
+)
 
 
 def playlist_list_for(*, user) -> QuerySet[Playlist]:
@@ -23,5 +35,5 @@ def playlist_list_for(*, user) -> QuerySet[Playlist]:
             last_job_id=Subquery(last_job.values("pk")[:1]),
             last_job_status=Subquery(last_job.values("status")[:1]),
         )
-        .order_by("title")
+        .order_by(*TITLE_ORDER)
     )
