@@ -10,7 +10,8 @@ import pytest
 from indexing import services
 from indexing.models import IndexJob, JobVideo
 from indexing.tests.support import ALICE, BOB, playlist_of, run_videos
-from playlists.models import Playlist
+from playlists.models import Playlist, PlaylistItem
+from videos.tests.search_helpers import add_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,12 +125,17 @@ def test_a_finished_job_links_to_its_playlists_videos(web, yt, alice):
     assert b"Its videos" not in web.get(f"/jobs/{job.pk}/").content  # nothing to see yet
     services.playlist_index_run(job_id=job.pk)
     run_videos(job.pk)
+    # Another playlist of the same title (someone else's): not its videos.
+    namesake = Playlist.objects.create(youtube_id="PLnamesake", title=playlist.title)
+    other = add_video("namesake001", title="Not in alice's playlist")
+    PlaylistItem.objects.create(playlist=namesake, video_id=other, youtube_id="PIns1")
     page = web.get(f"/jobs/{job.pk}/progress/")
     (link,) = re.findall(r'<a href="([^"]+)">Its videos</a>', page.content.decode())
     results = web.get(html.unescape(link))
     assert results.status_code == 200
     job.refresh_from_db()
     assert results.context["page"].total == playlist.items.count() == job.total > 0
+    assert "namesake001" not in [h.video.youtube_id for h in results.context["page"].hits]
 
 
 def test_a_job_cancelled_midway_counts_the_videos_it_never_reached_apart(web, yt, alice):
