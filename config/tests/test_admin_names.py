@@ -34,16 +34,24 @@ def delete_confirmation(client, model, pks) -> tuple[str, int]:
     return page.content.decode(), len(queries)
 
 
+def assert_named_in_the_admin(client, rows: list, name: str) -> None:
+    """rows[1] is called `name`, so is it on the admin's delete confirmation of the first two
+    rows, and confirming all of them takes no more queries than two."""
+    model = type(rows[0])
+    assert str(rows[1]) == name
+    html, few = delete_confirmation(client, model, [r.pk for r in rows[:2]])
+    assert name in html
+    _, many = delete_confirmation(client, model, [r.pk for r in rows])
+    assert many == few
+
+
 def test_an_audio_extraction_is_named_by_its_video_and_its_users_email(staff_client, user):
     rows = [
         AudioExtraction.objects.create(user=user, video=v, status=AudioExtraction.Status.DONE)
         for v in videos(6)
     ]
-    assert str(rows[0]) == "audio of Flux capacitor repair 0 for alice@example.com: Ready"
-    html, few = delete_confirmation(staff_client, AudioExtraction, [r.pk for r in rows[:2]])
-    assert "audio of Flux capacitor repair 1 for alice@example.com: Ready" in html
-    _, many = delete_confirmation(staff_client, AudioExtraction, [r.pk for r in rows])
-    assert many == few
+    name = "audio of Flux capacitor repair 1 for alice@example.com: Ready"
+    assert_named_in_the_admin(staff_client, rows, name)
 
 
 def test_a_playlist_item_is_named_by_its_playlist_position_and_video(staff_client):
@@ -54,11 +62,7 @@ def test_a_playlist_item_is_named_by_its_playlist_position_and_video(staff_clien
         )
         for n, v in enumerate(videos(6))
     ]
-    assert str(rows[1]) == "Mix, position 1: Flux capacitor repair 1"
-    html, few = delete_confirmation(staff_client, PlaylistItem, [r.pk for r in rows[:2]])
-    assert "Mix, position 1: Flux capacitor repair 1" in html
-    _, many = delete_confirmation(staff_client, PlaylistItem, [r.pk for r in rows])
-    assert many == few
+    assert_named_in_the_admin(staff_client, rows, "Mix, position 1: Flux capacitor repair 1")
 
 
 def test_a_chunk_is_named_by_its_video_and_time_and_a_transcript_by_its_video(staff_client):
@@ -69,10 +73,7 @@ def test_a_chunk_is_named_by_its_video_and_time_and_a_transcript_by_its_video(st
         "Clock tower at 0:30 (chunk 1)",
         "Clock tower at 1:01 (chunk 2)",
     ]
-    html, few = delete_confirmation(staff_client, TranscriptChunk, [rows[0].pk])
-    assert "Clock tower at 0:00 (chunk 0)" in html
-    _, many = delete_confirmation(staff_client, TranscriptChunk, [r.pk for r in rows])
-    assert many == few
+    assert_named_in_the_admin(staff_client, rows, "Clock tower at 0:30 (chunk 1)")
     assert str(Transcript.objects.get()) == "Clock tower en (manual)"
 
 
