@@ -275,13 +275,21 @@ def audio_files_expire(*, now=None) -> int:
         return 0
     cutoff = (now or timezone.now()) - timedelta(days=days)
     files = {p.stem: p for p in folder.glob("*.mp3") if _YOUTUBE_ID.fullmatch(p.stem)}
-    wanted = Q(status__in=AudioExtraction.ACTIVE) | Q(status=Status.DONE, finished_at__gte=cutoff)
+    wanted = AudioExtraction.objects.filter(
+        Q(status__in=AudioExtraction.ACTIVE) | Q(status=Status.DONE, finished_at__gte=cutoff)
+    )
+    # One query for every file; only those it leaves are locked and asked again, one by one.
+    kept = set(
+        wanted.filter(video__youtube_id__in=list(files)).values_list("video__youtube_id", flat=True)
+    )
     removed = 0
     for youtube_id, path in sorted(files.items()):
+        if youtube_id in kept:
+            continue
         with transaction.atomic():
             _lock_file(youtube_id)  # a request for it now waits, then finds no file
-            if AudioExtraction.objects.filter(wanted, video__youtube_id=youtube_id).exists():
-                continue
+            if wanted.filter(video__youtube_id=youtube_id).exists():
+                continue  # asked for since the first look
             try:
                 if path.stat().st_mtime >= cutoff.timestamp():
                     continue  # made within the days (its row finishes a moment later)

@@ -282,14 +282,13 @@ def metadata_marks_from_answer(
         title = (marks.get("title") or [None])[0]
         excerpt, tags = None, ()
         matched = hit.get("matched_queries", [])
-        if int(hit["_id"]) in excerpts and "description" in matched:
+        video_id = int(hit["_id"])
+        if video_id in excerpts and "description" in matched:
             excerpt = (marks.get("description") or [None])[0]
-        elif int(hit["_id"]) in excerpts and "title" not in matched:
+        elif video_id in excerpts and "title" not in matched:
             tags = marks.get("tags") or ()
         description = hit.get("_source", {}).get("description")
-        found[int(hit["_id"])] = marked_metadata(
-            title, description, excerpt, START, STOP, tags=tags
-        )
+        found[video_id] = marked_metadata(title, description, excerpt, START, STOP, tags=tags)
     return found
 
 
