@@ -8,15 +8,20 @@ field matched, plus fractions from the normalised scores and a mild recency boos
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from elasticsearch.exceptions import HTTP_EXCEPTIONS, ApiError
 
 from videos.search.highlights import marked_html, marked_metadata
 from videos.search.moments import moment_start, window_of_marked
 from videos.search.query import ParsedQuery, Term
 from videos.search.types import Moment, RawHit, RawPage, ResolvedNames, SearchFilters, moment_url
+
+if TYPE_CHECKING:
+    from elastic_transport import ApiResponseMeta
 
 CAP = 1000
 START, STOP = "\x02", "\x03"
@@ -309,6 +314,32 @@ def filtered_body(resolved: ResolvedFilters, query: ParsedQuery, *, offset: int,
     }
 
 
+def msearch_searches(requests: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The `searches` of one _msearch request for these (index, body) pairs: a header naming
+    the index, then the body, for each; answered in this order."""
+    searches: list[dict[str, Any]] = []
+    for index, body in requests:
+        searches += [{"index": index}, body]
+    return searches
+
+
+def msearch_answers(answer: Mapping[str, Any], meta: ApiResponseMeta) -> list[dict[str, Any]]:
+    """Each search's answer from an _msearch answer, in the order asked. A search that failed
+    raises what it would have raised as a request of its own (the client's ApiError for its
+    status, e.g. NotFoundError for a missing index), so a failure never reads as no hits."""
+    answers = []
+    for item in answer["responses"]:
+        if "error" in item:
+            status = item.get("status", 500)
+            error = item["error"]
+            message = error["type"] if isinstance(error, dict) and "type" in error else error
+            raise HTTP_EXCEPTIONS.get(status, ApiError)(
+                message=str(message), meta=replace(meta, status=status), body=item
+            )
+        answers.append(item)
+    return answers
+
+
 def normalised(score: float) -> float:
     """score / (score + 1), in [0, 1), like PostgreSQL's rank normalisation 32."""
     return score / (score + 1.0) if score > 0 else 0.0
@@ -418,19 +449,26 @@ class ElasticsearchBackend:
             rows = tuple(RawHit(int(h["_id"]), 0.0) for h in hits)
             return RawPage(rows, total, True, offset + limit < total)
         published: dict[int, datetime | None] = {}
-        meta_hits = es.search(index=VIDEO_INDEX, body=video_query_body(query, resolved))
+        # The metadata and chunk queries do not depend on each other: one round trip.
+        meta_hits, chunk_hits = self._msearch(
+            es,
+            [
+                (VIDEO_INDEX, video_query_body(query, resolved)),
+                (CHUNK_INDEX, chunk_query_body(query, resolved)),
+            ],
+        )
         meta = []
         for h in meta_hits["hits"]["hits"]:
             vid = int(h["_id"])
             published[vid] = parse_date(h["_source"].get("published_at"))
             meta.append((vid, meta_tier(h.get("matched_queries", [])), h["_score"]))
-        chunk_hits = es.search(index=CHUNK_INDEX, body=chunk_query_body(query, resolved))
         chunks = []
         for h in chunk_hits["hits"]["hits"]:
             vid = int(h["fields"]["video_id"][0])
             published.setdefault(vid, parse_date(h["_source"].get("published_at")))
             chunks.append((vid, h["_score"]))
         fuzzy = []
+        # Only when the metadata found few: a round trip of its own, after that answer.
         if len(meta) < 20 and len(query.plain_text()) >= 4:
             body = fuzzy_query_body(query.plain_text(), resolved)
             for h in es.search(index=VIDEO_INDEX, body=body)["hits"]["hits"]:
@@ -442,15 +480,37 @@ class ElasticsearchBackend:
             ranked.sort(key=lambda item: (-_ts(published.get(item[0])), -item[0]))
         page = ranked[offset : offset + limit]
         ids = [vid for vid, _ in page]
-        moments = self._moments(ids, query, with_moments)
-        excerpts = {vid for vid in ids if not moments.get(vid)}
-        marked = self._marked_metadata(ids, query, excerpts)
+        moments, marked = self._page_marks(es, ids, query, with_moments)
         hits = tuple(
             RawHit(vid, score, tuple(moments.get(vid, ())), *marked.get(vid, ("",) * 3))
             for vid, score in page
         )
         exact = len(meta) < CAP and len(chunks) < CAP
         return RawPage(hits, len(ranked), exact, offset + limit < len(ranked))
+
+    def _msearch(self, es, requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        reply = es.msearch(searches=msearch_searches(requests))
+        return msearch_answers(reply.body, reply.meta)
+
+    def _page_marks(
+        self, es, video_ids: list[int], query: ParsedQuery, per_video: int
+    ) -> tuple[dict[int, list[Moment]], dict[int, tuple[str, str, str]]]:
+        """The page's moments and marked metadata, in one round trip: the marks query does not
+        depend on the moments (they only decide which videos get an excerpt, when parsed)."""
+        from videos.search.documents import CHUNK_INDEX, VIDEO_INDEX
+
+        if not video_ids:
+            return {}, {}
+        requests = []
+        if per_video > 0:
+            requests.append(
+                (CHUNK_INDEX, moments_query_body(query, video_ids, per_video=per_video))
+            )
+        requests.append((VIDEO_INDEX, metadata_marks_body(query, video_ids)))
+        *moments_hits, marks_hits = self._msearch(es, requests)
+        moments = moments_from_answer(moments_hits[0]) if moments_hits else {}
+        excerpts = {vid for vid in video_ids if not moments.get(vid)}
+        return moments, metadata_marks_from_answer(marks_hits, excerpts)
 
     def _moments(
         self, video_ids: list[int], query: ParsedQuery, per_video: int
@@ -461,17 +521,6 @@ class ElasticsearchBackend:
             return {}
         body = moments_query_body(query, video_ids, per_video=per_video)
         return moments_from_answer(self._client().search(index=CHUNK_INDEX, body=body))
-
-    def _marked_metadata(
-        self, video_ids: list[int], query: ParsedQuery, excerpts: set[int]
-    ) -> dict[int, tuple[str, str, str]]:
-        from videos.search.documents import VIDEO_INDEX
-
-        if not video_ids:
-            return {}
-        body = metadata_marks_body(query, video_ids)
-        answer = self._client().search(index=VIDEO_INDEX, body=body)
-        return metadata_marks_from_answer(answer, excerpts)
 
     def moments(self, query: ParsedQuery, *, video_id: int, limit: int) -> list[Moment]:
         if not query.has_terms:

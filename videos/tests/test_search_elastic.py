@@ -10,6 +10,9 @@ import os
 from datetime import UTC, date, datetime
 
 import pytest
+from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+from elasticsearch import ApiError, BadRequestError, NotFoundError
+from elasticsearch.serializer import NdjsonSerializer
 
 from indexing.models import Topic
 from videos.search.documents import CHUNK_INDEX, VIDEO_INDEX, ChunkDocument, VideoDocument
@@ -24,6 +27,8 @@ from videos.search.elastic import (
     metadata_marks_from_answer,
     moments_from_answer,
     moments_query_body,
+    msearch_answers,
+    msearch_searches,
     snippet_html,
     text_query,
     video_query_body,
@@ -245,6 +250,84 @@ def test_titles_and_description_excerpts_are_marked_for_the_page_videos():
     assert metadata_marks_from_answer(answer, {11})[9] == ("", "", "")
 
 
+def test_independent_searches_go_as_one_msearch_of_header_and_body_pairs():
+    query, f = parse_query("flux capacitor"), resolved(language="en")
+    searches = msearch_searches(
+        [(VIDEO_INDEX, video_query_body(query, f)), (CHUNK_INDEX, chunk_query_body(query, f))]
+    )
+    assert searches == [
+        {"index": VIDEO_INDEX},
+        video_query_body(query, f),
+        {"index": CHUNK_INDEX},
+        chunk_query_body(query, f),
+    ]
+    # As the client sends them (msearch(searches=...)): one NDJSON line each, in this order.
+    lines = NdjsonSerializer().dumps(searches).decode().splitlines()
+    assert len(lines) == 4
+    assert lines[::2] == ['{"index":"tubeindex-videos"}', '{"index":"tubeindex-chunks"}']
+    assert msearch_searches([]) == []
+
+
+def _meta(status: int = 200) -> ApiResponseMeta:
+    node = NodeConfig("http", "127.0.0.1", 9200)
+    return ApiResponseMeta(status, "1.1", HttpHeaders(), 0.01, node)
+
+
+def _search_answer(hits: list[dict]) -> dict:
+    """One search's answer inside an _msearch answer (Elasticsearch's docs: with its status)."""
+    return {
+        "took": 1,
+        "timed_out": False,
+        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+        "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": 1.0, "hits": hits},
+        "status": 200,
+    }
+
+
+def test_an_msearch_answer_splits_into_each_searchs_answer_in_the_order_asked():
+    video = {"_index": VIDEO_INDEX, "_id": "7", "_score": 2.0, "_source": {}}
+    chunk = {"_index": CHUNK_INDEX, "_id": "c", "_score": 1.0, "fields": {"video_id": [9]}}
+    answer = {"took": 3, "responses": [_search_answer([video]), _search_answer([chunk])]}
+    videos, chunks = msearch_answers(answer, _meta())
+    assert videos["hits"]["hits"] == [video] and chunks["hits"]["hits"] == [chunk]
+
+
+def test_a_failed_search_in_an_msearch_raises_what_a_search_of_its_own_raises():
+    missing = {  # Elasticsearch's answer item for a missing index
+        "error": {
+            "root_cause": [
+                {
+                    "type": "index_not_found_exception",
+                    "reason": "no such index [tubeindex-chunks]",
+                    "resource.type": "index_or_alias",
+                    "resource.id": "tubeindex-chunks",
+                    "index": "tubeindex-chunks",
+                }
+            ],
+            "type": "index_not_found_exception",
+            "reason": "no such index [tubeindex-chunks]",
+            "resource.type": "index_or_alias",
+            "resource.id": "tubeindex-chunks",
+            "index": "tubeindex-chunks",
+        },
+        "status": 404,
+    }
+    answer = {"took": 1, "responses": [_search_answer([]), missing]}
+    with pytest.raises(NotFoundError) as raised:
+        msearch_answers(answer, _meta())
+    assert raised.value.status_code == 404 and raised.value.body == missing
+    assert raised.value.message == "index_not_found_exception"
+    assert "no such index [tubeindex-chunks]" in str(raised.value)
+    bad = {"error": {"root_cause": [], "type": "search_phase_execution_exception"}, "status": 400}
+    with pytest.raises(BadRequestError):
+        msearch_answers({"responses": [bad, _search_answer([])]}, _meta())
+    broken = {"error": "circuit_breaking_exception", "status": 429}
+    with pytest.raises(ApiError) as raised:
+        msearch_answers({"responses": [broken]}, _meta())
+    assert type(raised.value) is ApiError and raised.value.status_code == 429
+    assert raised.value.message == "circuit_breaking_exception"
+
+
 def test_snippets_are_escaped_before_highlighting():
     assert snippet_html("<b>\x02flux\x03</b>") == "&lt;b&gt;<mark>flux</mark>&lt;/b&gt;"
 
@@ -324,6 +407,18 @@ def test_live_ranking_phrases_and_moments(es_backend, redis_client):
     assert hit.title_html == "" and "<mark>sourdough</mark>" in hit.description_html
     (hit,) = video_search(q="camp life", use_cache=False).hits
     assert hit.title_html == "<mark>Camp</mark> <mark>life</mark>"
+
+
+@live
+@pytest.mark.django_db
+def test_live_a_search_on_a_missing_index_fails_as_a_search_of_its_own_did(
+    es_backend, redis_client
+):
+    from videos.selectors import video_search
+
+    ChunkDocument._index.delete()  # es_backend creates it again for the next test
+    with pytest.raises(NotFoundError, match="index_not_found_exception"):
+        video_search(q="flux", use_cache=False)
 
 
 @live
