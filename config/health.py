@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -11,6 +12,8 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+
+logger = logging.getLogger(__name__)
 
 Check = Callable[[], dict]
 
@@ -85,4 +88,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         results["celery"] = {"ok": False, "error": "Redis (the broker) is down", "ms": 0.0}
     down = [name for name, result in results.items() if not result["ok"]]
     body = {"status": "ok" if not down else "down", "down": down, "checks": results}
-    return JsonResponse(body, status=200 if not down else 503)
+    response = JsonResponse(body, status=200 if not down else 503)
+    if down:
+        # "Down" is this endpoint's normal answer, not a server error: one WARNING naming what
+        # is down and why, instead of django.request's ERROR "Service Unavailable: /healthz".
+        reasons = "; ".join(f"{name}: {results[name]['error']}" for name in down)
+        logger.warning("healthz: down: %s", reasons)
+        response._has_been_logged = True
+    return response

@@ -24,7 +24,7 @@ from services import DATA, ROOT, find_services
 PY = sys.executable
 COLOURS = {"emulator": 35, "web": 32, "worker": 34, "beat": 33}
 # What the worker prints once it consumes: /healthz is polled after it, so the start does not
-# log a 503 (an ERROR from django.request) for each poll while the worker is still booting.
+# log a 503 (a "healthz: down" warning) for each poll while the worker is still booting.
 WORKER_READY = re.compile(r"celery@\S+ ready\.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import pytest
@@ -57,3 +58,22 @@ def test_the_video_api_still_answers_when_redis_is_down(client, private_redis):
     private_redis.stop()
     # The video list does not need Redis, so it keeps working.
     assert client.get("/api/videos/").status_code == 200
+
+
+def test_a_503_is_logged_once_as_a_warning_naming_what_is_down(client, private_redis, caplog):
+    with caplog.at_level(logging.INFO):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    logged = [
+        (r.name, r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name in ("django.request", "config.health")
+    ]
+    # Not django.request's ERROR "Service Unavailable: /healthz", which says nothing of why.
+    assert logged == [
+        (
+            "config.health",
+            "WARNING",
+            "healthz: down: celery: RuntimeError: no Celery worker answered",
+        )
+    ]
