@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from config.api import ApplicationError
 from indexing import services as indexing_services
+from indexing.models import IndexJob
 from indexing.youtube import oauth
 from indexing.youtube.data_api import YouTubeClient
 from indexing.youtube.errors import AuthError, YouTubeError
@@ -128,8 +129,13 @@ def playlist_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_list(request: HttpRequest, *, error: str = "", status: int = 200, value: str = ""):
+    playlists = list(selectors.playlist_list_for(user=request.user))
+    labels = dict(IndexJob.Status.choices)
+    for playlist in playlists:
+        # The badge says "Waiting for quota", not the stored "waiting_quota".
+        playlist.last_job_label = labels.get(playlist.last_job_status, playlist.last_job_status)
     context = {
-        "playlists": selectors.playlist_list_for(user=request.user),
+        "playlists": playlists,
         "error": error,
         "pasted": value,
     }

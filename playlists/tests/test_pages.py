@@ -173,3 +173,19 @@ def test_another_persons_job_page_is_a_404(client, bob, yt, alice):
     client.force_login(bob)
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
     assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        (IndexJob.Status.WAITING_QUOTA, "Waiting for quota"),
+        (IndexJob.Status.DONE_WITH_FAILURES, "Done with failures"),
+    ],
+)
+def test_the_playlists_last_job_says_its_state_in_words(web, yt, alice, status, label):
+    web.get("/playlists/")
+    playlist = Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=5).id)
+    job = IndexJob.objects.create(user=alice, playlist=playlist, status=status)
+    page = web.get("/playlists/").content.decode()
+    badge = f'<a href="/jobs/{job.pk}/"><span class="badge {status}">{label}</span></a>'
+    assert badge in page  # not the raw "waiting_quota"
