@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.api import ApplicationError
@@ -18,7 +19,8 @@ from indexing import services as indexing_services
 from indexing.models import IndexJob
 from indexing.youtube import oauth
 from indexing.youtube.data_api import YouTubeClient
-from indexing.youtube.errors import AuthError, YouTubeError
+from indexing.youtube.errors import AuthError, QuotaExceeded, QuotaExhausted, YouTubeError
+from indexing.youtube.keypool import next_pacific_midnight
 from playlists import selectors, services
 from playlists.models import Playlist
 
@@ -114,6 +116,13 @@ def _sync_from_youtube(request: HttpRequest) -> HttpResponse | None:
     except AuthError:
         return _back_to_sign_in(
             request, "Your Google sign-in expired or was revoked. Please sign in again."
+        )
+    except (QuotaExceeded, QuotaExhausted) as exc:
+        reset = getattr(exc, "reset_at", None) or next_pacific_midnight(timezone.now())
+        messages.warning(
+            request,
+            f"YouTube's daily quota is used up until {reset:%Y-%m-%d %H:%M} UTC; "
+            "showing the playlists we know.",
         )
     except YouTubeError as exc:
         logger.warning("playlist sync failed: %s", exc)

@@ -6,10 +6,12 @@ import html
 import re
 
 import pytest
+from django.utils import timezone
 
 from indexing import services
 from indexing.models import IndexJob, JobVideo
 from indexing.tests.support import ALICE, BOB, playlist_of, run_videos
+from indexing.youtube.keypool import next_pacific_midnight
 from playlists.models import Playlist, PlaylistItem
 from videos.tests.search_helpers import add_video
 
@@ -189,3 +191,16 @@ def test_the_playlists_last_job_says_its_state_in_words(web, yt, alice, status, 
     page = web.get("/playlists/").content.decode()
     badge = f'<a href="/jobs/{job.pk}/"><span class="badge {status}">{label}</span></a>'
     assert badge in page  # not the raw "waiting_quota"
+
+
+def test_the_playlists_page_says_when_youtubes_quota_is_used_up(web, yt):
+    web.get("/playlists/")
+    yt.control.set_config(units_per_day=0)
+    page = web.get("/playlists/", follow=True)
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    # Not "YouTube did not answer": it did, to say the day's quota is spent.
+    assert "did not answer" not in text
+    reset = next_pacific_midnight(timezone.now())
+    assert f"YouTube's daily quota is used up until {reset:%Y-%m-%d %H:%M} UTC" in text
+    assert "mix (50 videos)" in text  # the playlists we know
