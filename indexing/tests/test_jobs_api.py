@@ -128,3 +128,12 @@ def test_anonymous_callers_get_401_or_403(yt, client):
         401,
         403,
     )
+
+
+def test_the_form_to_start_a_job_asks_only_for_the_playlist_and_reindex(api, yt):
+    # OPTIONS, and the browsable API's form built from the same serializer: what POST reads,
+    # not the job's read-only figures (status, total, started at...), which it would ignore.
+    assert set(api.options("/api/jobs/").data["actions"]["POST"]) == {"playlist_id", "reindex"}
+    page = api.get("/api/jobs/", HTTP_ACCEPT="text/html").content.decode()
+    assert 'name="playlist_id"' in page and 'name="reindex"' in page
+    assert 'name="status"' not in page and 'name="total"' not in page
