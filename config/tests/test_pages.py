@@ -114,3 +114,13 @@ def test_a_chunk_edited_in_the_admin_is_searched_by_its_new_words(staff_client, 
     found = video_search(q='"tomato sauce"', use_cache=False).hits
     assert [hit.video.youtube_id for hit in found] == ["adminchunk1"]
     assert not video_search(q="basil", use_cache=False).hits
+
+
+@pytest.mark.parametrize("path", ["/videos/doesnotexist/", "/no/such/page/"])
+def test_a_missing_page_says_so_in_the_sites_layout(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    html = response.content.decode()
+    # Not Django's bare "Not Found" page: the site's bar (search, sign in) and a way on.
+    assert "<title>Page not found · TubeIndex</title>" in html
+    assert 'role="search"' in html and 'href="/"' in html
