@@ -30,3 +30,5 @@ urlpatterns = [
     path("", include("media.urls")),
     path("", include("videos.urls")),
 ]
+
+handler404 = "config.views.not_found"

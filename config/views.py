@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -52,3 +53,12 @@ class ApiRootView(APIView):
             "docs": reverse("api-docs", request=request, format=format),
         }
         return Response(links)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an address under /api/ that no endpoint answers gets the API's error shape
+    (its clients read JSON); every other address gets the site's page (templates/404.html)."""
+    if request.path.startswith("/api/"):
+        message = f"There is no {request.path} in the API; its endpoints are listed at /api/."
+        return JsonResponse({"message": message, "extra": {}}, status=404)
+    return defaults.page_not_found(request, exception)

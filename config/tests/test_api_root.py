@@ -22,3 +22,14 @@ def test_the_api_docs_load_swagger_ui_from_this_site(client):
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
     assert [a for a in assets if not a.startswith(settings.STATIC_URL)] == []
     assert [a for a in assets if not finders.find(a.removeprefix(settings.STATIC_URL))] == []
+
+
+@pytest.mark.parametrize("path", ["/api/jobs/abc/", "/api/channels/", "/api/videos/x/y/"])
+def test_an_unknown_api_address_is_a_404_in_the_apis_error_shape(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"  # not the site's HTML page
+    assert response.json() == {
+        "message": f"There is no {path} in the API; its endpoints are listed at /api/.",
+        "extra": {},
+    }
