@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.api import ApplicationError
@@ -34,10 +35,24 @@ def _callback_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("playlists:google-callback"))
 
 
+def _next_on_this_site(request: HttpRequest) -> str:
+    """The page that sent the person to sign in (login's ?next=), if it is one of ours."""
+    value = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    # A path only: redirect() would take a bare word for a URL name.
+    return value if safe and value.startswith("/") else ""
+
+
 def google_start(request: HttpRequest) -> HttpResponse:
     start = oauth.authorization_start(redirect_uri=_callback_url(request))
-    # state and the PKCE verifier wait in the session for the callback.
-    request.session[SESSION_KEY] = {"state": start.state, "code_verifier": start.code_verifier}
+    # state and the PKCE verifier wait in the session for the callback, with where to go back.
+    request.session[SESSION_KEY] = {
+        "state": start.state,
+        "code_verifier": start.code_verifier,
+        "next": _next_on_this_site(request),
+    }
     url = start.url
     hint = request.GET.get("login_hint", "")
     if hint and len(hint) <= 254:
@@ -71,7 +86,7 @@ def google_callback(request: HttpRequest) -> HttpResponse:
     user = services.google_sign_in(credentials=credentials, profile=profile)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, f"Signed in as {profile.get('email') or user.username}.")
-    return redirect("playlists:list")
+    return redirect(pending.get("next") or "playlists:list")
 
 
 @require_POST

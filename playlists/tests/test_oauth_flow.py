@@ -15,10 +15,10 @@ from playlists.services import google_credentials
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def consent(client, yt, email: str = ALICE):
+def consent(client, yt, email: str = ALICE, **params: str):
     """/auth/google/start/ -> the emulator approves (auto_approve + login_hint) -> callback URL."""
     yt.control.set_config(auto_approve=True)
-    start = client.get("/auth/google/start/", {"login_hint": email})
+    start = client.get("/auth/google/start/", {"login_hint": email, **params})
     assert start.status_code == 302
     authorize = start["Location"]
     query = parse_qs(urlparse(authorize).query)
@@ -131,3 +131,20 @@ def test_disconnect_revokes_the_token_at_google(client, yt):
         timeout=10,
     )
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+
+
+def test_signing_in_with_google_comes_back_to_the_page_that_asked(client, yt):
+    # A video's "Sign in to extract its audio" sends the person to sign in with ?next=.
+    login = client.get("/accounts/login/", {"next": "/videos/dFKS8SoBrCQ/?q=a%20b"})
+    assert 'href="/auth/google/start/?next=/videos/dFKS8SoBrCQ/%3Fq%3Da%2520b"' in (
+        login.content.decode()
+    )
+    response = follow(client, consent(client, yt, next="/videos/dFKS8SoBrCQ/?q=a%20b"))
+    assert response.status_code == 302 and response["Location"] == "/videos/dFKS8SoBrCQ/?q=a%20b"
+    assert GoogleAccount.objects.filter(email=ALICE).exists()
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "home", ""])
+def test_a_next_address_off_this_site_is_ignored(client, yt, next_url):
+    response = follow(client, consent(client, yt, next=next_url))
+    assert response.status_code == 302 and response["Location"] == "/playlists/"
