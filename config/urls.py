@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -6,8 +7,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health, views
 
+# The browsable API's "Log in" and "Log out" links (DRF looks them up by these names): the
+# site's sign-in page (Google included) and its sign-out, each back to the API page after.
+api_auth_patterns = (
+    [
+        path(
+            "login/",
+            RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+            name="login",
+        ),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    ],
+    "rest_framework",
+)
+
 api_patterns = [
     path("", views.ApiRootView.as_view(), name="api-root"),
+    path("auth/", include(api_auth_patterns)),
     path("", include("videos.api.urls")),
     path("", include("videos.api.search_urls")),
     path("", include("playlists.api.urls")),

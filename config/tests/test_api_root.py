@@ -33,3 +33,17 @@ def test_an_unknown_api_address_is_a_404_in_the_apis_error_shape(client, path):
         "message": f"There is no {path} in the API; its endpoints are listed at /api/.",
         "extra": {},
     }
+
+
+def test_the_browsable_api_offers_to_sign_in_and_back_and_to_sign_out(client, user):
+    page = client.get("/api/jobs/", HTTP_ACCEPT="text/html").content.decode()
+    (login,) = re.findall(r"<a href='([^']+)'>Log in</a>", page)
+    answer = client.get(login)
+    assert answer.status_code == 302
+    assert answer["Location"] == "/accounts/login/?next=/api/jobs/"  # the site's sign-in page
+    client.force_login(user)
+    page = client.get("/api/jobs/", HTTP_ACCEPT="text/html").content.decode()
+    (logout,) = re.findall(r'<form id="logoutForm" method="post" action="([^"]+)"', page)
+    answer = client.post(logout)
+    assert answer.status_code == 302 and answer["Location"] == "/api/jobs/"
+    assert client.get("/api/jobs/").status_code in (401, 403)
