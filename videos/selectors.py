@@ -8,6 +8,7 @@ from datetime import UTC
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.base import ModelState
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from psycopg.types.datetime import TimestamptzLoader
 
@@ -40,6 +41,9 @@ def video_list() -> QuerySet[Video]:
 
 
 def video_get(*, youtube_id: str) -> Video:
+    if "\x00" in youtube_id:
+        # No video's id, and PostgreSQL text cannot hold NUL: a 404, not a DataError (500).
+        raise Http404("No video has this id.")
     return get_object_or_404(video_list(), youtube_id=youtube_id)
 
 

@@ -54,6 +54,15 @@ def test_unknown_video_is_404_with_a_message(client):
     assert response.json() == {"message": "Not found.", "extra": {}}
 
 
+@pytest.mark.parametrize("path", ["/api/videos/{}/", "/videos/{}/", "/videos/{}/audio/status/"])
+def test_an_id_with_a_nul_character_is_a_404_not_a_500(client, path):
+    # PostgreSQL text cannot hold NUL: the lookup raised DataError, a server error.
+    response = client.get(path.format("%00"))
+    assert response.status_code == 404
+    if path.startswith("/api/"):
+        assert response.json() == {"message": "Not found.", "extra": {}}
+
+
 def test_api_root_schema_and_docs_answer(client):
     root = client.get("/api/").json()
     assert set(root) >= {"videos", "search", "playlists", "jobs", "schema", "docs"}
