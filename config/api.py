@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,6 +24,13 @@ class ApplicationError(Exception):
         self.extra = extra or {}
         if status_code is not None:
             self.status_code = status_code
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's pages, saying why a page does not exist (Django's paginator knows) instead of
+    "Invalid page.": "page 0: That page number is less than 1."."""
+
+    invalid_page_message = "page {page_number}: {message}."
 
 
 def started_response(data: dict, *, created: bool) -> Response:

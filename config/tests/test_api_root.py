@@ -47,3 +47,18 @@ def test_the_browsable_api_offers_to_sign_in_and_back_and_to_sign_out(client, us
     answer = client.post(logout)
     assert answer.status_code == 302 and answer["Location"] == "/api/jobs/"
     assert client.get("/api/jobs/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("page", "why"),
+    [
+        ("abc", "page abc: That page number is not an integer."),
+        ("0", "page 0: That page number is less than 1."),
+        ("2", "page 2: That page contains no results."),
+    ],
+)
+def test_a_list_page_that_does_not_exist_says_why(client, user, page, why):
+    client.force_login(user)
+    response = client.get("/api/jobs/", {"page": page})
+    assert response.status_code == 404
+    assert response.json() == {"message": why, "extra": {}}  # not just "Invalid page."
