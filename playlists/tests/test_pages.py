@@ -204,3 +204,16 @@ def test_the_playlists_page_says_when_youtubes_quota_is_used_up(web, yt):
     reset = next_pacific_midnight(timezone.now())
     assert f"YouTube's daily quota is used up until {reset:%Y-%m-%d %H:%M} UTC" in text
     assert "mix (50 videos)" in text  # the playlists we know
+
+
+def test_an_empty_playlists_job_says_there_was_nothing_to_index(web, yt, alice):
+    web.get("/playlists/")
+    playlist = Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, title="empty").id)
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    services.playlist_index_run(job_id=job.pk)
+    run_videos(job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.DONE and job.total == 0
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert "The playlist has no videos to index." in partial
+    assert "0 / 0 videos" not in partial  # nor a "100 %" of nothing
