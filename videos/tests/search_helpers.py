@@ -49,3 +49,15 @@ def add_video(
 def filler(start: float, count: int) -> list[tuple[float, str]]:
     """Unrelated speech, so matching lines land in their own ~30 s chunks."""
     return [(start + 5 * i, "weather today stays mild and grey") for i in range(count)]
+
+
+def es_search_answer(hits: list[dict]) -> dict:
+    """One Elasticsearch search's answer, as it stands on its own or inside an _msearch answer
+    (Elasticsearch's docs: there with its status)."""
+    return {
+        "took": 1,
+        "timed_out": False,
+        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+        "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": 1.0, "hits": hits},
+        "status": 200,
+    }

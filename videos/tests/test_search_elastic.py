@@ -35,7 +35,7 @@ from videos.search.elastic import (
 )
 from videos.search.query import parse_query
 from videos.search.types import SearchFilters
-from videos.tests.search_helpers import add_video
+from videos.tests.search_helpers import add_video, es_search_answer
 
 
 def resolved(**filters) -> ResolvedFilters:
@@ -273,21 +273,10 @@ def _meta(status: int = 200) -> ApiResponseMeta:
     return ApiResponseMeta(status, "1.1", HttpHeaders(), 0.01, node)
 
 
-def _search_answer(hits: list[dict]) -> dict:
-    """One search's answer inside an _msearch answer (Elasticsearch's docs: with its status)."""
-    return {
-        "took": 1,
-        "timed_out": False,
-        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-        "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": 1.0, "hits": hits},
-        "status": 200,
-    }
-
-
 def test_an_msearch_answer_splits_into_each_searchs_answer_in_the_order_asked():
     video = {"_index": VIDEO_INDEX, "_id": "7", "_score": 2.0, "_source": {}}
     chunk = {"_index": CHUNK_INDEX, "_id": "c", "_score": 1.0, "fields": {"video_id": [9]}}
-    answer = {"took": 3, "responses": [_search_answer([video]), _search_answer([chunk])]}
+    answer = {"took": 3, "responses": [es_search_answer([video]), es_search_answer([chunk])]}
     videos, chunks = msearch_answers(answer, _meta())
     assert videos["hits"]["hits"] == [video] and chunks["hits"]["hits"] == [chunk]
 
@@ -312,7 +301,7 @@ def test_a_failed_search_in_an_msearch_raises_what_a_search_of_its_own_raises():
         },
         "status": 404,
     }
-    answer = {"took": 1, "responses": [_search_answer([]), missing]}
+    answer = {"took": 1, "responses": [es_search_answer([]), missing]}
     with pytest.raises(NotFoundError) as raised:
         msearch_answers(answer, _meta())
     assert raised.value.status_code == 404 and raised.value.body == missing
@@ -320,7 +309,7 @@ def test_a_failed_search_in_an_msearch_raises_what_a_search_of_its_own_raises():
     assert "no such index [tubeindex-chunks]" in str(raised.value)
     bad = {"error": {"root_cause": [], "type": "search_phase_execution_exception"}, "status": 400}
     with pytest.raises(BadRequestError):
-        msearch_answers({"responses": [bad, _search_answer([])]}, _meta())
+        msearch_answers({"responses": [bad, es_search_answer([])]}, _meta())
     broken = {"error": "circuit_breaking_exception", "status": 429}
     with pytest.raises(ApiError) as raised:
         msearch_answers({"responses": [broken]}, _meta())

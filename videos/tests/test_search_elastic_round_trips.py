@@ -29,6 +29,7 @@ from videos.search.elastic import (
     video_query_body,
 )
 from videos.search.query import parse_query
+from videos.tests.search_helpers import es_search_answer
 
 
 class StandIn:
@@ -69,17 +70,6 @@ def stand_in():
     server.server_close()
 
 
-def answer(hits: list[dict]) -> dict:
-    """A search's answer, as inside an _msearch answer (with its status) or on its own."""
-    return {
-        "took": 1,
-        "timed_out": False,
-        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-        "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": 1.0, "hits": hits},
-        "status": 200,
-    }
-
-
 def video_hit(vid: int, score: float, **more) -> dict:
     source = {"published_at": "2024-06-01T00:00:00+00:00"}
     return {"_index": VIDEO_INDEX, "_id": str(vid), "_score": score, "_source": source, **more}
@@ -102,7 +92,7 @@ def marks_hit(vid: int, said: str, **highlight: list[str]) -> dict:
 def moment_group(vid: int, text: str) -> dict:
     source = {"video_id": vid, "youtube_id": f"esvideo{vid:04d}", "start": 12.0}
     inner = {"_index": CHUNK_INDEX, "_id": f"{vid}-0", "_source": source}
-    moments = answer([{**inner, "highlight": {"text": [text]}}])
+    moments = es_search_answer([{**inner, "highlight": {"text": [text]}}])
     return {**chunk_hit(vid, 1.0), "inner_hits": {"moments": moments}}
 
 
@@ -114,12 +104,18 @@ def search(query: str, *, with_moments: int = 3):
 
 def test_a_search_is_two_round_trips_of_independent_searches(stand_in):
     stand_in.answers = [
-        {"took": 2, "responses": [answer([video_hit(7, 2.0)]), answer([chunk_hit(9, 3.0)])]},
         {
             "took": 2,
             "responses": [
-                answer([moment_group(9, "a \x02ufo\x03 landed")]),
-                answer(
+                es_search_answer([video_hit(7, 2.0)]),
+                es_search_answer([chunk_hit(9, 3.0)]),
+            ],
+        },
+        {
+            "took": 2,
+            "responses": [
+                es_search_answer([moment_group(9, "a \x02ufo\x03 landed")]),
+                es_search_answer(
                     [
                         marks_hit(
                             7,
@@ -167,9 +163,9 @@ def test_a_search_is_two_round_trips_of_independent_searches(stand_in):
 
 def test_the_typo_pass_is_a_third_round_trip_and_no_moments_asks_only_for_the_marks(stand_in):
     stand_in.answers = [
-        {"took": 1, "responses": [answer([]), answer([])]},
-        answer([video_hit(5, 1.0, matched_queries=["title"])]),
-        {"took": 1, "responses": [answer([marks_hit(5, "")])]},
+        {"took": 1, "responses": [es_search_answer([]), es_search_answer([])]},
+        es_search_answer([video_hit(5, 1.0, matched_queries=["title"])]),
+        {"took": 1, "responses": [es_search_answer([marks_hit(5, "")])]},
     ]
     page = search("flxu", with_moments=0)
     query, resolved = parse_query("flxu"), ResolvedFilters(filters=parse_query("flxu").filters)
@@ -182,7 +178,7 @@ def test_the_typo_pass_is_a_third_round_trip_and_no_moments_asks_only_for_the_ma
 
 
 def test_a_search_that_finds_nothing_is_one_round_trip(stand_in):
-    stand_in.answers = [{"took": 1, "responses": [answer([]), answer([])]}]
+    stand_in.answers = [{"took": 1, "responses": [es_search_answer([]), es_search_answer([])]}]
     assert search("ufo").hits == ()
     assert len(stand_in.requests) == 1
 
@@ -196,7 +192,7 @@ def test_a_failed_search_in_the_pair_fails_the_search_as_it_did_on_its_own(stand
         },
         "status": 404,
     }
-    stand_in.answers = [{"took": 1, "responses": [answer([video_hit(7, 2.0)]), missing]}]
+    stand_in.answers = [{"took": 1, "responses": [es_search_answer([video_hit(7, 2.0)]), missing]}]
     with pytest.raises(NotFoundError, match="index_not_found_exception"):
         search("ufo")
     assert len(stand_in.requests) == 1
