@@ -216,4 +216,23 @@ def test_an_empty_playlists_job_says_there_was_nothing_to_index(web, yt, alice):
     assert job.status == IndexJob.Status.DONE and job.total == 0
     partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
     assert "The playlist has no videos to index." in partial
-    assert "0 / 0 videos" not in partial  # nor a "100 %" of nothing
+    assert "</strong> / 0 videos" not in partial  # nor a "100 %" of nothing
+
+
+def test_a_job_cancelled_before_its_listing_says_nothing_was_indexed(web, yt, alice):
+    web.get("/playlists/")
+    playlist = Playlist.objects.get(youtube_id=playlist_of(yt, ALICE, size=5).id)
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    web.post(f"/jobs/{job.pk}/cancel/")  # still queued (or waiting for YouTube's quota)
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert "Cancelled before any of its videos was listed: nothing was indexed." in partial
+    assert "</strong> / 0 videos" not in partial
+
+
+def test_a_job_whose_playlist_is_not_found_says_only_that(web, yt, alice):
+    playlist = Playlist.objects.create(youtube_id="PLdoesnotexist1234567")
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    services.playlist_index_run(job_id=job.pk)
+    partial = web.get(f"/jobs/{job.pk}/progress/").content.decode()
+    assert ">Failed</span>" in partial and "playlist not found" in partial
+    assert "</strong> / 0 videos" not in partial
