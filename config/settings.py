@@ -277,6 +277,13 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s [task=%(task_id)s job=%(job_id)s] "
             "%(message)s",
         },
+        # runserver's access log as Django writes it, but through the secret filter: the URL
+        # of Google's sign-in callback carries the authorization code.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {
@@ -284,9 +291,15 @@ LOGGING = {
             "formatter": "default",
             "filters": ["context", "redact"],
         },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "googleapiclient.discovery_cache": {"level": "ERROR"},
     },

@@ -28,3 +28,19 @@ def test_log_records_carry_job_context_and_no_secret(caplog):
     assert record.job_id == "42"
     assert record.task_id == "-"
     assert "AIzaSyVerySecretKey123456" not in record.getMessage()
+
+
+def test_the_dev_servers_access_log_masks_the_sign_in_code():
+    # runserver logs each request's URL; Google's callback carries the authorization code.
+    logger = logging.getLogger("django.server")
+    line = (
+        '"GET /auth/google/callback/?state=s1&code=4/0AdzNcHf5HIFa8BFxPHm&scope=x HTTP/1.1" 302 0'
+    )
+    record = logger.makeRecord(
+        "django.server", logging.INFO, __file__, 1, "%s", (line,), None, extra={"status_code": 302}
+    )
+    written = [h.format(record) for h in logger.handlers if h.filter(record)]
+    assert written
+    for text in written:
+        assert "4/0AdzNcHf5HIFa8BFxPHm" not in text
+        assert "code=***&scope=x HTTP/1.1" in text
