@@ -33,6 +33,12 @@ class JobProgress:
         return not self.job.is_active
 
     @property
+    def percent_step(self) -> int:
+        """The percent rounded down to tens: what a screen reader is told while the job runs,
+        ten times a job rather than at every poll."""
+        return self.percent // 10 * 10
+
+    @property
     def listing(self) -> bool:
         """The playlist is still being listed: `total` is what was found so far, not the end."""
         return self.job.is_active and self.job.dispatched_at is None
