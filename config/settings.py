@@ -188,6 +188,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # gevent -c 100 concurrent acks hit "MaxConnectionsError" and a message was lost until the
     # sweeper re-queued it (docs/BENCHMARKS.md, fan-out).
     "max_connections": strict_int("CELERY_BROKER_MAX_CONNECTIONS", 500, minimum=10),
+    # A queue is one Redis list per step; a worker takes from priority 0 first. Each job's
+    # first videos are published at 0 and its later ones at 3, 6, 9
+    # (indexing.services.VIDEO_PRIORITY_STEPS), so no job waits behind another's whole fan-out.
+    "priority_steps": [0, 3, 6, 9],
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # The Redis backend's client pool is thread- and greenlet-safe. Without this, Celery keeps one

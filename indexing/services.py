@@ -64,6 +64,13 @@ PUBLISH_BATCH = 100  # messages per Redis round trip when fanning out
 # Preparing a message costs ~0.2 ms: the worker's other greenlets (the orchestrator runs in one)
 # get their turn every 10 messages, not after 100.
 PUBLISH_YIELD_EVERY = 10
+# Each job's first videos go ahead of every job's later ones: the broker serves a queue's
+# priority 0 first, then 3, 6, 9 (kombu's Redis priority_steps; RabbitMQ would need
+# x-max-priority and serves high numbers first). A job's n-th published video gets the priority
+# of the first step whose bound n is under, 9 past them: someone who starts 50 videos behind
+# another's 5,000 sees progress within their first 20 videos instead of after the 5,000.
+# Within a job, videos still run in playlist order.
+VIDEO_PRIORITY_STEPS = ((20, 0), (200, 3), (2000, 6))
 
 
 # --- starting a job -------------------------------------------------------------------------
@@ -291,10 +298,13 @@ def playlist_index_run(*, job_id: int) -> None:
     relist = JobVideo.objects.filter(job_id=job_id).exists()
     if not relist:
         progress.job_begin(job_id=job_id, total=0, skipped=0, todo=None, reindex=job.reindex)
+    published = _Published()
     try:
         client = _youtube_client(job.user)
         listing = _list_playlist(
-            client, job.playlist, on_page=lambda ids, pks: _fan_out_page(job, ids, pks, relist)
+            client,
+            job.playlist,
+            on_page=lambda ids, pks: _fan_out_page(job, ids, pks, relist, published),
         )
         if client.credentials is not None:
             playlist_services.google_credentials_store(
@@ -322,7 +332,16 @@ def playlist_index_run(*, job_id: int) -> None:
         _fan_out_done(job, relist, listing.hidden)
 
 
-def _fan_out_page(job: IndexJob, video_ids: list[str], pks: dict[str, int], relist: bool) -> bool:
+@dataclass
+class _Published:
+    """How many index_video tasks a listing has published so far (their priority follows)."""
+
+    count: int = 0
+
+
+def _fan_out_page(
+    job: IndexJob, video_ids: list[str], pks: dict[str, int], relist: bool, published: _Published
+) -> bool:
     """JobVideo rows for one page's videos, and their tasks once those rows are committed.
     False when the job stopped running (cancelled while listing): list no further."""
     page = [pks[v] for v in video_ids]
@@ -355,11 +374,14 @@ def _fan_out_page(job: IndexJob, video_ids: list[str], pks: dict[str, int], reli
         )
         todo = [v for v in video_ids if pks[v] not in done]
         skipped = len(page) - len(todo)
+        # Counted among the published ones, not the listed ones: a playlist of 5,000 videos
+        # already indexed but its last 10 has 10 to do, and they go first.
+        first, published.count = published.count, published.count + len(todo)
 
         def publish() -> None:
             if not relist:  # a re-listing rebuilds the live counts at its end instead
                 progress.job_listed(job_id=job.pk, total=len(page), skipped=skipped)
-            _publish_videos(job.pk, todo)
+            _publish_videos(job.pk, todo, first=first)
             if done:
                 # Already indexed, now in this playlist too: their search documents carry
                 # their playlists (playlist_ids, kept by migration 0018's triggers).
@@ -400,8 +422,19 @@ def _dispatched(job_id: int, total: int, skipped: int, relist: bool) -> None:
     sweep_job.apply_async((job_id,), countdown=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
 
 
-def _publish_videos(job_id: int, video_ids: list[str]) -> None:
-    """One producer and one Redis round trip per PUBLISH_BATCH messages: kombu's publish batch
+def video_priority(position: int) -> int:
+    """The broker priority of a job's video published `position`-th (from 0): see
+    VIDEO_PRIORITY_STEPS."""
+    for bound, priority in VIDEO_PRIORITY_STEPS:
+        if position < bound:
+            return priority
+    return 9
+
+
+def _publish_videos(job_id: int, video_ids: list[str], *, first: int = 0) -> None:
+    """The videos' tasks, the first of them the job's `first`-th published (their priority).
+
+    One producer and one Redis round trip per PUBLISH_BATCH messages: kombu's publish batch
     pipelines the LPUSHes, where one publish each cost a round trip and a new Redis client
     (~0.3 ms of the orchestrator's CPU per video)."""
     from indexing.tasks import index_video
@@ -409,7 +442,8 @@ def _publish_videos(job_id: int, video_ids: list[str]) -> None:
     for at in range(0, len(video_ids), PUBLISH_BATCH):
         with index_video.app.producer_or_acquire() as producer, producer.batch():
             for n, video_id in enumerate(video_ids[at : at + PUBLISH_BATCH], 1):
-                index_video.apply_async((video_id, job_id), producer=producer)
+                priority = video_priority(first + at + n - 1)
+                index_video.apply_async((video_id, job_id), producer=producer, priority=priority)
                 if n % PUBLISH_YIELD_EVERY == 0:
                     _let_others_run()
 

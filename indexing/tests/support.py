@@ -119,3 +119,28 @@ def run_in_threads(targets: Iterable[Callable[[], object]]) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def queue_keys(queue: str = "interactive") -> list[str]:
+    """The Redis lists that hold a queue's messages: one per priority step (kombu's Redis
+    transport: `queue` for 0, `queue` + its separator + the step for the others)."""
+    from django.conf import settings
+
+    steps = settings.CELERY_BROKER_TRANSPORT_OPTIONS["priority_steps"]
+    return [queue] + [f"{queue}\x06\x16{step}" for step in steps if step]
+
+
+def queued_messages(redis_client, queue: str = "interactive") -> list[dict]:
+    """Every message waiting in `queue`, in the order a worker takes them."""
+    import json
+
+    return [
+        json.loads(raw)
+        for key in queue_keys(queue)
+        for raw in reversed(redis_client.lrange(key, 0, -1))
+    ]
+
+
+def drop_queue(redis_client, queue: str = "interactive") -> None:
+    """Lose every message of `queue`, as a broker that went away would."""
+    redis_client.delete(*queue_keys(queue))

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from indexing import services
 from indexing.models import IndexJob
-from indexing.tests.support import ALICE, BOB, playlist_of, run_videos
+from indexing.tests.support import ALICE, BOB, playlist_of, queued_messages, run_videos
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ def test_post_starts_a_job_and_answers_202_with_its_url(api, yt, redis_client):
     assert response.status_code == 202
     assert response["Location"].endswith(f"/api/jobs/{response.data['id']}/")
     assert response.data["status"] == "queued" and response.data["playlist_id"] == source.id
-    assert redis_client.llen("interactive") == 1  # the orchestrator, queued after commit
+    assert len(queued_messages(redis_client)) == 1  # the orchestrator, queued after commit
 
 
 def test_a_second_post_returns_the_running_job(api, yt, django_capture_on_commit_callbacks):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,15 @@ from django.utils import timezone
 
 from indexing import progress, selectors, services
 from indexing.models import IndexJob, JobVideo
-from indexing.tests.support import ALICE, BOB, playlist_of, run_job, run_videos
+from indexing.tests.support import (
+    ALICE,
+    BOB,
+    drop_queue,
+    playlist_of,
+    queued_messages,
+    run_job,
+    run_videos,
+)
 from playlists.models import Playlist, PlaylistItem
 from videos.models import Transcript, TranscriptChunk, Video
 
@@ -301,15 +308,15 @@ def test_the_sweeper_requeues_lost_videos_then_fails_them_with_a_reason(
 
     settings.INDEXING_MAX_REQUEUES = 1
     job = listed_job(alice, yt, django_capture_on_commit_callbacks)
-    redis_client.delete("interactive")  # the messages are "lost"
+    drop_queue(redis_client)  # the messages are "lost"
     past = timezone.now() - timedelta(hours=1)
     IndexJob.objects.filter(pk=job.pk).update(dispatched_at=past)
     JobVideo.objects.filter(job=job).update(updated_at=past)
 
     assert services.job_sweep(job_id=job.pk).startswith("requeued 4")
-    assert redis_client.llen("interactive") >= 4
+    assert len(queued_messages(redis_client)) >= 4
     assert services.job_sweep(job_id=job.pk) == "alive"  # re-queued just now
-    redis_client.delete("interactive")
+    drop_queue(redis_client)
     JobVideo.objects.filter(job=job).update(updated_at=past)
     assert services.job_sweep(job_id=job.pk) == "requeued 0, failed 4"
     job.refresh_from_db()
@@ -336,14 +343,14 @@ def test_each_page_is_fanned_out_before_the_listing_ends(
     first_pages = JobVideo.objects.filter(job=job)
     assert 80 <= first_pages.count() <= 100
     # Their tasks are queued already, and no video can be taken for the job's last one yet.
-    queued = [json.loads(m)["headers"] for m in redis_client.lrange("interactive", 0, -1)]
+    queued = [m["headers"] for m in queued_messages(redis_client)]
     assert sorted(h["argsrepr"] for h in queued if h["task"].endswith("index_video")) == sorted(
         repr((v, job.pk))
         for v in first_pages.filter(outcome="pending").values_list("video__youtube_id", flat=True)
     )
     assert progress.snapshot(job_id=job.pk).total == first_pages.count()
     assert job.dispatched_at is None
-    redis_client.delete("interactive")
+    drop_queue(redis_client)
     run_videos(job.pk)  # the first pages' videos are indexed while the job waits
     assert services.job_sweep(job_id=job.pk) == "idle"
     job.refresh_from_db()

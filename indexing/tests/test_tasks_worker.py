@@ -111,3 +111,41 @@ def test_a_worker_killed_mid_task_loses_no_video(alice, yt, env, settings):
     assert not [reason for outcome, reason in entries if outcome == "failed"]
     assert job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES)
     assert job.indexed + job.no_transcript + job.unavailable + job.failed == job.total
+
+
+def test_a_small_job_started_behind_a_big_one_does_not_wait_for_all_of_it(alice, yt, env):
+    """Each job's first videos are published ahead of every job's later ones (priorities),
+    so 5 videos queued behind 500 are done long before the 500."""
+    api = APIClient()
+    api.force_authenticate(alice)
+    jobs = {}
+    for size in (500, 5):
+        source = playlist_of(yt, ALICE, size=size)
+        jobs[size] = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
+        # The orchestrator, here and now: the whole fan-out of the big job is in the queue
+        # before the small job's (no worker runs yet).
+        services.playlist_index_run(job_id=jobs[size])
+    assert IndexJob.objects.get(pk=jobs[500]).total >= 450
+    big = JobVideo.objects.filter(job_id=jobs[500], outcome__in=SETTLED)
+
+    with CeleryWorker(env, concurrency=1) as worker:
+        wait_for(lambda: finished(jobs[5]), 120, "the small job to finish")
+        settled_of_big = big.count()
+        assert "Traceback" not in worker.output()
+    assert IndexJob.objects.get(pk=jobs[5]).status == IndexJob.Status.DONE
+    # First served: the big job's first 20 videos (queued before the small job's), then the
+    # small job's 5; in the order they were queued, the small job would have waited for 500.
+    assert settled_of_big < 100, settled_of_big
+
+
+def test_a_jobs_first_videos_have_the_first_priority_and_its_later_ones_later():
+    assert [services.video_priority(n) for n in (0, 19, 20, 199, 200, 1999, 2000, 10**6)] == [
+        0,
+        0,
+        3,
+        3,
+        6,
+        6,
+        9,
+        9,
+    ]
