@@ -16,6 +16,22 @@ def job_list_for(*, user) -> QuerySet[IndexJob]:
     return IndexJob.objects.filter(user=user).select_related("playlist")
 
 
+LIVE_FIELDS = ("total", "skipped", *OUTCOME_FIELDS, "retries")
+
+
+def job_live_counts(*, job: IndexJob) -> dict[str, int] | None:
+    """A running job's figures (LIVE_FIELDS) as they stand now, from Redis: its row holds them
+    only once it ends. None for a finished job, or a running one with no live state yet."""
+    if not job.is_active:
+        return None
+    snap = progress.snapshot(job_id=job.pk)
+    if not snap.found:
+        return None
+    live = {name: snap.counts.get(name, 0) for name in OUTCOME_FIELDS}
+    live.update(total=snap.total, skipped=snap.skipped, retries=snap.counts.get("retries", 0))
+    return live
+
+
 @dataclass
 class JobProgress:
     job: IndexJob

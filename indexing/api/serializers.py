@@ -4,7 +4,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from indexing.models import IndexJob
-from indexing.selectors import JobProgress
+from indexing.selectors import JobProgress, job_live_counts
 
 
 class JobStartSerializer(serializers.Serializer):
@@ -45,6 +45,13 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_url(self, job: IndexJob) -> str:
         return reverse("job-detail-api", args=[job.pk], request=self.context.get("request"))
+
+    def to_representation(self, job: IndexJob) -> dict:
+        # A running job's counts as they are now (its row is written when it ends): a client
+        # following its jobs from the list saw 0 of everything until then.
+        data = super().to_representation(job)
+        data.update(job_live_counts(job=job) or {})
+        return data
 
 
 class FailureSerializer(serializers.Serializer):

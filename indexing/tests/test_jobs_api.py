@@ -79,6 +79,13 @@ def test_job_detail_shows_progress_and_only_to_its_owner(
     running = api.get(f"/api/jobs/{job_id}/")
     assert running.data["status"] == "running"
     assert running.data["progress"]["total"] == 4 and running.data["progress"]["done"] == 0
+    # One video done: the job's own figures say so, in the list as in the detail, while the
+    # job runs (its row is written when it ends).
+    first = IndexJob.objects.get(pk=job_id).videos.select_related("video").first()
+    services.video_index_run(video_id=first.video.youtube_id, job_id=job_id, attempt=0)
+    for body in (api.get(f"/api/jobs/{job_id}/").data, api.get("/api/jobs/").data["results"][0]):
+        assert body["status"] == "running" and body["total"] == 4
+        assert body["indexed"] + body["no_transcript"] + body["unavailable"] == 1
     run_videos(job_id)
     done = api.get(f"/api/jobs/{job_id}/").data
     assert done["status"] == "done" and done["progress"]["percent"] == 100
