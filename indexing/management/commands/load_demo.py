@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand
 from indexing.models import ApiKey, Topic
 
 DEMO_KEYS = {
-    "emulator key 1": "AIzaDemoKeyOne0000000000000000000000000",
-    "emulator key 2": "AIzaDemoKeyTwo0000000000000000000000000",
+    "emulator key 1": "AIzaDemoKeyOne00000000000000000000DemoOne1",
+    "emulator key 2": "AIzaDemoKeyTwo00000000000000000000DemoTwo2",
 }
 DEMO_TOPICS = {"Baking": "baking", "Astronomy": "astronomy", "Woodworking": "woodworking"}
 
