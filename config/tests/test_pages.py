@@ -46,7 +46,9 @@ def test_password_sign_in_and_out(client, user):
     )
     assert response.status_code == 302
     assert client.get("/").context["user"].is_authenticated
-    client.post(reverse("accounts:logout"))
+    after = client.post(reverse("accounts:logout"), follow=True)
+    assert not after.context["user"].is_authenticated
+    assert '<li class="info">You are signed out.</li>' in after.content.decode()
     assert not client.get("/").context["user"].is_authenticated
 
 
