@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -241,6 +243,9 @@ def test_the_results_page_renders_moments_and_paging(client, indexed):
     assert "<mark>Flux</mark> <mark>capacitor</mark> repair" in html
     assert "https://www.youtube.com/watch?v=demo0000001&amp;t=61s" in html
     assert "<mark>flux</mark>" in html
+    # Each result's title is a heading: a screen reader moves from result to result by them.
+    titles = re.findall(r'<h2 class="title"><a href="/videos/(\w+)/\?q=', html)
+    assert titles and titles == [hit.video.youtube_id for hit in response.context["page"].hits]
 
 
 def test_the_results_page_shows_bad_input_as_a_message(client):
