@@ -70,14 +70,16 @@ def database_url() -> str:
     return f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 
 
-def start_emulator(port: int, latency: float) -> subprocess.Popen:
+def start_emulator(port: int, latency: float, log: str = "fanout-emulator.log") -> subprocess.Popen:
+    """The emulator on `port`, a video's transcript taking `latency` seconds; its output in
+    bench/results/`log`."""
     try:
         requests.get(f"http://127.0.0.1:{port}/_emulator/stats", timeout=1)
     except requests.RequestException:
         pass
     else:
         raise SystemExit(f"port {port} is taken by another emulator; pass --port")
-    log = open(ROOT / "bench" / "results" / "fanout-emulator.log", "wb")  # noqa: SIM115
+    output = open(ROOT / "bench" / "results" / log, "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
@@ -93,13 +95,13 @@ def start_emulator(port: int, latency: float) -> subprocess.Popen:
             "WARNING",
         ],
         cwd=ROOT,
-        stdout=log,
+        stdout=output,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         if process.poll() is not None:
-            raise RuntimeError("the emulator exited at start (see fanout-emulator.log)")
+            raise RuntimeError(f"the emulator exited at start (see {log})")
         try:
             if requests.get(f"{base}/_emulator/stats", timeout=1).ok:
                 return process
@@ -140,6 +142,21 @@ def setup_django(base: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def bench_worker_env(base: str, *, loglevel: str = "WARNING", db_pool: int = 10) -> dict[str, str]:
+    """A bench worker's environment: the bench database and Redis db, YouTube at the emulator."""
+    from indexing.tests.worker import worker_env
+
+    return worker_env(
+        database_url=database_url(),
+        redis_url=redis_url(),
+        base_url=base,
+        LOG_LEVEL=loglevel.lower(),
+        # The global pace must not be what limits the benchmark: it measures our per-video cost.
+        TRANSCRIPT_RATE_PER_SECOND="100000",
+        DB_POOL_MAX_SIZE=str(db_pool),
+    )
 
 
 def reset_state() -> None:
@@ -371,22 +388,14 @@ def serial_baseline(sample: int) -> dict:
 def run(args) -> dict:
     from indexing import services
     from indexing.models import JobVideo
-    from indexing.tests.worker import CeleryWorker, worker_env
+    from indexing.tests.worker import CeleryWorker
     from playlists.models import Playlist
 
     base = f"http://127.0.0.1:{args.port}"
     reset_state()
     user = sign_in(base)
     playlist_id = playlist_for(base, args.videos)
-    env = worker_env(
-        database_url=database_url(),
-        redis_url=redis_url(),
-        base_url=base,
-        LOG_LEVEL=args.loglevel.lower(),
-        # The global pace must not be what limits the benchmark: it measures our per-video cost.
-        TRANSCRIPT_RATE_PER_SECOND="100000",
-        DB_POOL_MAX_SIZE=str(args.db_pool),
-    )
+    env = bench_worker_env(base, loglevel=args.loglevel, db_pool=args.db_pool)
     per_worker = max(1, args.concurrency // args.workers)
     workers = [
         CeleryWorker(env, concurrency=per_worker, pool=args.pool, loglevel=args.loglevel)

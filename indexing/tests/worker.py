@@ -58,13 +58,15 @@ class CeleryWorker:
         pool: str = "gevent",
         queues: str = "interactive",
         loglevel: str = "INFO",
+        app: str = "config",
     ) -> None:
+        """`app` is celery's -A: the project's app, or a benchmark's module wrapping it."""
         self.env = env
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.args = [
             str(Path(sys.executable).parent / "celery"),
             "-A",
-            "config",
+            app,
             "worker",
             "-P",
             pool,
