@@ -62,6 +62,12 @@ def parse_args():
     return args
 
 
+def refuse_a_database_not_for_benches() -> None:
+    """The bench empties its database's tables: never a developer's or anyone's real one."""
+    if "bench" not in BENCH_DB:
+        raise SystemExit(f"database {BENCH_DB!r}: its tables are emptied, use a *bench* one")
+
+
 def redis_url() -> str:
     return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -484,6 +490,7 @@ def main() -> None:
     # SIGTERM unwinds like Ctrl-C, so the workers and the emulator are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     args = parse_args()
+    refuse_a_database_not_for_benches()
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
     emulator = start_emulator(args.port, args.latency)
     args.emulator_pid = emulator.pid

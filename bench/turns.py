@@ -71,6 +71,7 @@ from bench.fanout import (
     BENCH_DB,
     bench_worker_env,
     playlist_for,
+    refuse_a_database_not_for_benches,
     reset_state,
     setup_django,
     sign_in,
@@ -301,8 +302,7 @@ def main() -> None:
     # SIGTERM unwinds like Ctrl-C, so the workers and the emulator are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     args = parse_args()
-    if "bench" not in BENCH_DB:
-        raise SystemExit(f"database {BENCH_DB!r}: its tables are emptied, use a *bench* one")
+    refuse_a_database_not_for_benches()
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
     emulator = start_emulator(args.port, args.latency, log="turns-emulator.log")
     base = f"http://127.0.0.1:{args.port}"
