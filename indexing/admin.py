@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from indexing.models import ApiKey, IndexJob, JobVideo, Topic
+from indexing.selectors import job_live_counts
 from indexing.youtube.keypool import KeyPool, KeyUsage, api_key_enable
 
 
@@ -140,6 +141,19 @@ class JobVideoInline(admin.TabularInline):
         )
 
 
+def _live_figure(name: str):
+    """A list column for the job's `name` count: as it stands now while the job runs (its row
+    holds the counts only once it ends), as stored after."""
+
+    @admin.display(description=name.replace("_", " "), ordering=name)
+    def figure(self, job: IndexJob) -> int:
+        if not hasattr(job, "_live_counts"):
+            job._live_counts = job_live_counts(job=job)  # one Redis read a row, not a column
+        return (job._live_counts or {}).get(name, getattr(job, name))
+
+    return figure
+
+
 @admin.register(IndexJob)
 class IndexJobAdmin(admin.ModelAdmin):
     list_display = [
@@ -147,18 +161,25 @@ class IndexJobAdmin(admin.ModelAdmin):
         "playlist",
         "user",
         "status",
-        "total",
-        "indexed",
-        "no_transcript",
-        "unavailable",
-        "failed",
-        "skipped",
+        "total_now",
+        "indexed_now",
+        "no_transcript_now",
+        "unavailable_now",
+        "failed_now",
+        "skipped_now",
         "hidden",
-        "retries",
+        "retries_now",
         "duration",
         "created_at",
         "finished_at",
     ]
+    total_now = _live_figure("total")
+    indexed_now = _live_figure("indexed")
+    no_transcript_now = _live_figure("no_transcript")
+    unavailable_now = _live_figure("unavailable")
+    failed_now = _live_figure("failed")
+    skipped_now = _live_figure("skipped")
+    retries_now = _live_figure("retries")
     list_filter = ["status", "reindex"]
     search_fields = ["playlist__title", "playlist__youtube_id", "user__username"]
     list_select_related = ["playlist", "user"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from indexing import progress
 from indexing.models import IndexJob, JobVideo
 from playlists.models import Playlist
 from videos.models import Video
@@ -37,3 +40,24 @@ def test_a_job_is_read_only_and_lists_its_failures(staff_client, job):
     assert b"aaaaaaaaaaa" not in page.content  # successes are counted, not listed
     assert b'name="_save"' not in page.content
     assert staff_client.get("/admin/indexing/indexjob/add/").status_code == 403
+
+
+def _list_row(page: str, job_id: int) -> dict[str, str]:
+    """The changelist's cells (by column) of the job's row."""
+    (row,) = [r for r in page.split("<tr")[1:] if f"/indexjob/{job_id}/change/" in r]
+    return dict(re.findall(r'<td class="field-(\w+)[^"]*">([^<]*)</td>', row))
+
+
+def test_a_running_jobs_counts_in_the_list_are_its_live_ones(staff_client, job, redis_client):
+    # Its row holds 0s until it ends; the counts so far are in its live state.
+    running = IndexJob.objects.create(user=job.user, playlist=job.playlist, status="running")
+    progress.job_begin(job_id=running.pk, total=7, skipped=1, todo=6)
+    progress.settle(job_id=running.pk, video_id="ccccccccccc", outcome="indexed")
+    progress.settle(job_id=running.pk, video_id="ddddddddddd", outcome="failed")
+    page = staff_client.get("/admin/indexing/indexjob/").content.decode()
+    live = _list_row(page, running.pk)
+    assert (live["total_now"], live["skipped_now"]) == ("7", "1")
+    assert (live["indexed_now"], live["failed_now"], live["no_transcript_now"]) == ("1", "1", "0")
+    # A finished job shows what its row holds.
+    stored = _list_row(page, job.pk)
+    assert (stored["total_now"], stored["indexed_now"], stored["failed_now"]) == ("2", "1", "1")
