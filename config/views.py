@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from indexing.selectors import job_live_counts
 from videos.models import Transcript, TranscriptChunk, Video
 
 
@@ -32,7 +33,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "latest_videos": Video.objects.select_related("channel").order_by("-created_at")[:8],
     }
     if request.user.is_authenticated:
-        context["jobs"] = request.user.index_jobs.select_related("playlist")[:10]
+        jobs = list(request.user.index_jobs.select_related("playlist")[:10])
+        for job in jobs:
+            # A running job's row says 0 videos until it ends: the count found so far instead.
+            job.videos_now = (job_live_counts(job=job) or {}).get("total", job.total)
+        context["jobs"] = jobs
     return render(request, "home.html", context)
 
 

@@ -25,6 +25,21 @@ def test_home_page_shows_the_index(client):
     assert b"htmx.min.js" in response.content
 
 
+def test_your_jobs_on_home_count_a_running_jobs_videos_found_so_far(client, user, redis_client):
+    from indexing import progress
+    from indexing.models import IndexJob
+    from playlists.models import Playlist
+
+    playlist = Playlist.objects.create(youtube_id="PLhome", title="Home mix")
+    done = IndexJob.objects.create(user=user, playlist=playlist, status="done", total=3)
+    running = IndexJob.objects.create(user=user, playlist=playlist, status="running")
+    progress.job_begin(job_id=running.pk, total=0, skipped=0, todo=None)
+    progress.job_listed(job_id=running.pk, total=50, skipped=2)  # its row still says 0
+    client.force_login(user)
+    jobs = client.get("/").context["jobs"]
+    assert [(job.pk, job.videos_now) for job in jobs] == [(running.pk, 50), (done.pk, 3)]
+
+
 def test_recently_indexed_videos_open_their_page_here_not_on_youtube(client):
     video_upsert_many(videos=[video_data(1)])
     video = Video.objects.get()
