@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -807,34 +808,37 @@ def index_job_retry_failed(*, job: IndexJob) -> IndexJob:
     )
     if not failed:
         raise ApplicationError("This job has no failed videos to retry.")
-    try:
-        with transaction.atomic():
-            IndexJob.objects.filter(pk=job.pk).update(
-                status=Status.RUNNING, message="retrying failed videos", finished_at=None
-            )
-            JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.FAILED).update(
-                outcome=Outcome.PENDING, reason="", attempts=0, updated_at=timezone.now()
-            )
-            transaction.on_commit(lambda: _republish(job.pk, failed))
-    except IntegrityError:
-        raise ApplicationError(
-            "Another job for this playlist is running; wait for it to finish.", status_code=409
-        ) from None
+    with _reactivating():
+        IndexJob.objects.filter(pk=job.pk).update(
+            status=Status.RUNNING, message="retrying failed videos", finished_at=None
+        )
+        JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.FAILED).update(
+            outcome=Outcome.PENDING, reason="", attempts=0, updated_at=timezone.now()
+        )
+        transaction.on_commit(lambda: _republish(job.pk, failed))
     return IndexJob.objects.get(pk=job.pk)
 
 
 def _relist(job: IndexJob) -> IndexJob:
+    with _reactivating():
+        IndexJob.objects.filter(pk=job.pk).update(
+            status=Status.QUEUED, message="", finished_at=None, resume_at=None
+        )
+        transaction.on_commit(lambda: _queue_orchestrator(job.pk))
+    return IndexJob.objects.get(pk=job.pk)
+
+
+@contextmanager
+def _reactivating() -> Iterator[None]:
+    """A transaction that makes a finished job active again: the partial unique constraint
+    one_active_job_per_playlist refuses it while another job of the playlist runs (a 409)."""
     try:
         with transaction.atomic():
-            IndexJob.objects.filter(pk=job.pk).update(
-                status=Status.QUEUED, message="", finished_at=None, resume_at=None
-            )
-            transaction.on_commit(lambda: _queue_orchestrator(job.pk))
+            yield
     except IntegrityError:
         raise ApplicationError(
             "Another job for this playlist is running; wait for it to finish.", status_code=409
         ) from None
-    return IndexJob.objects.get(pk=job.pk)
 
 
 def _progress_rebuild(job_id: int) -> None:

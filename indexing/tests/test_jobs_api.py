@@ -144,3 +144,26 @@ def test_the_form_to_start_a_job_asks_only_for_the_playlist_and_reindex(api, yt)
     page = api.get("/api/jobs/", HTTP_ACCEPT="text/html").content.decode()
     assert 'name="playlist_id"' in page and 'name="reindex"' in page
     assert 'name="status"' not in page and 'name="total"' not in page
+
+
+def test_retrying_a_job_while_another_of_its_playlist_runs_is_a_409_and_changes_nothing(
+    api, yt, settings, django_capture_on_commit_callbacks
+):
+    settings.INDEXING_MAX_RETRIES = 0
+    source = playlist_of(yt, ALICE, size=5)
+    first = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
+    with django_capture_on_commit_callbacks(execute=False):
+        services.playlist_index_run(job_id=first)
+    yt.control.fail_next("transcript", status=500, count=1)
+    run_videos(first)
+    assert IndexJob.objects.get(pk=first).status == "done_with_failures"
+    second = api.post("/api/jobs/", {"playlist_id": source.id, "reindex": True}, format="json")
+    assert second.status_code == 202 and second.data["id"] != first  # a new job, running
+
+    retried = api.post(f"/api/jobs/{first}/retry-failed/")
+    assert retried.status_code == 409
+    assert retried.data["message"] == (
+        "Another job for this playlist is running; wait for it to finish."
+    )
+    job = IndexJob.objects.get(pk=first)
+    assert job.status == "done_with_failures" and job.videos.filter(outcome="failed").exists()
