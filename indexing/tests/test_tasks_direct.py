@@ -14,6 +14,7 @@ from indexing.tests.support import (
     BOB,
     drop_queue,
     playlist_of,
+    queue_keys,
     queued_messages,
     run_job,
     run_videos,
@@ -479,3 +480,13 @@ def test_recording_a_transcript_invalidates_cached_search_results_and_a_no_op_do
 
     assert services.video_index_run(video_id=videos[0], job_id=job.pk) is None  # settled
     assert index_version() == after
+
+
+def test_the_backlog_the_sweeper_waits_for_counts_every_priority(redis_client):
+    # A job's later videos wait in the queue's lower-priority lists: the sweeper must see them
+    # as queued, not lost (it re-queues only while the queue is empty).
+    ids = [f"vid{n:08d}" for n in range(30)]
+    services._publish_videos(1, ids[:25])
+    services._publish_videos(1, ids[25:], first=2500)
+    assert [len(redis_client.lrange(key, 0, -1)) for key in queue_keys()] == [20, 5, 0, 5]
+    assert services._queue_backlog() == 30
