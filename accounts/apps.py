@@ -13,6 +13,6 @@ class AccountsConfig(AppConfig):
             # The page after signing out looked the same as before but for the bar: say it.
             # (Kept in the messages cookie, not the session that logout() empties.)
             if request is not None and user is not None:
-                messages.info(request, "You are signed out.")
+                messages.info(request, "You are signed out.", fail_silently=True)
 
         user_logged_out.connect(said_on_sign_out, dispatch_uid="accounts.said_on_sign_out")
