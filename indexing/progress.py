@@ -250,3 +250,8 @@ def requeue_count(*, job_id: int, video_id: str) -> int:
     count = redis.hincrby(key, video_id, 1)
     redis.expire(key, conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
     return int(count)
+
+
+def requeued_videos(*, job_id: int) -> int:
+    """How many of the job's videos the sweeper has re-queued (its messages were lost)."""
+    return int(client().hlen(_key(job_id, "requeues")))
