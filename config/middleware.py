@@ -1,4 +1,5 @@
-"""Pages answer with an error page, never a traceback, when PostgreSQL or Redis is down."""
+"""Pages answer with an error page, never a traceback, when PostgreSQL or Redis is down; the
+admin refuses a NUL in its query parameters."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import OperationalError as DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -50,3 +51,36 @@ def service_unavailable(request: HttpRequest, service: str) -> HttpResponse:
     except Exception:
         body = f"<h1>Service unavailable</h1><p>{message}</p>"
     return HttpResponse(body, status=503)
+
+
+DATE_PARTS = ("__year", "__month", "__day")
+
+
+def admin_parameter_problem(params) -> str | None:
+    """What no admin list can take in these query parameters, or None. PostgreSQL text cannot
+    hold NUL, and the admin hands its list filters' values (`?status__exact=...`) to the
+    database as typed: a DataError. Its date drill-down (`?created_at__year=...`) builds a date
+    of the numbers: past a C int that is an OverflowError (Django catches ValueError only)."""
+    for key, values in params.lists():
+        for value in values:
+            if "\x00" in key or "\x00" in value:
+                return "The address holds a NUL character (%00), which no field can hold."
+            if key.endswith(DATE_PARTS) and value.isdigit() and len(value) > 4:
+                return f"{key}={value[:20]}: not a year, month or day."
+    return None
+
+
+class AdminParameterMiddleware:
+    """A 400 with the reason for an admin address that no list can take (a 500 before); the
+    site's own pages and API read their parameters themselves (a NUL in a search separates
+    words, in a video id it is a 404)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/admin/"):
+            problem = admin_parameter_problem(request.GET)
+            if problem:
+                return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

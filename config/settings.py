@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
+    "config.middleware.AdminParameterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

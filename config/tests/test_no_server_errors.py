@@ -36,6 +36,8 @@ JUNK = (
     "channel:\x00 🙂",
     "x" * 3000,
 )
+# The admin's lists, as staff (fewer values: ~12 lists of ~10 parameters each).
+ADMIN_JUNK = ("a\x00b", "-1", "99999999999999999999999", "2024-13-45", "'\"<script> %")
 JSON_BODIES = (
     "{",
     "[]",
@@ -185,3 +187,27 @@ def test_awkward_paths_and_parameters_never_cause_a_server_error(world):
                     params = {"q": "hello", name: JUNK[(i + len(path)) % len(JUNK)]}
                     failures += _server_errors(client, "GET", path, params)
         assert not failures, f"as {who}:\n" + "\n".join(failures[:40])
+
+
+def test_the_admin_never_answers_a_server_error_to_awkward_lists_and_ids(world, admin_user):
+    """As staff: every model's list with its search, ordering, page, date and list-filter
+    parameters set to the awkward values, and its change page for awkward ids."""
+    from django.contrib import admin
+
+    staff = Client(raise_request_exception=False)
+    staff.force_login(admin_user)
+    failures: list[str] = []
+    for model, model_admin in admin.site._registry.items():
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        names = ["q", "o", "p", "e"]
+        for entry in model_admin.list_filter:
+            field = entry if isinstance(entry, str) else getattr(entry, "parameter_name", None)
+            if field:
+                names += [field, f"{field}__exact", f"{field}__isnull"]
+        if model_admin.date_hierarchy:
+            names += [f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")]
+        for name, value in product(names, ADMIN_JUNK):
+            failures += _server_errors(staff, "GET", url, {name: value})
+        for value in (*AWKWARD_PARTS, *AWKWARD_TEXT_PARTS):
+            failures += _server_errors(staff, "GET", f"{url}{value}/change/", {})
+    assert not failures, "\n".join(failures[:40])
