@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from psycopg.types.datetime import TimestamptzLoader
 
+from config.api import ApplicationError
 from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video, search_vector_fields
 from videos.search import cache as search_cache
@@ -33,6 +34,12 @@ from videos.search.types import (
     SearchHit,
     SearchPage,
 )
+from videos.transcripts import (
+    FORMATS,
+    TranscriptFile,
+    transcript_cues,
+    transcript_filename,
+)
 
 
 def video_list() -> QuerySet[Video]:
@@ -49,6 +56,36 @@ def video_get(*, youtube_id: str) -> Video:
 
 def video_chunks(*, video: Video) -> QuerySet[TranscriptChunk]:
     return TranscriptChunk.objects.filter(video=video).order_by("position")
+
+
+def transcript_file_get(*, youtube_id: str, fmt: str) -> TranscriptFile:
+    """The video's transcript as a file in `fmt` (txt, srt or vtt: videos.transcripts).
+
+    ApplicationError for an unknown format (400) and for a video without a transcript (404,
+    with the transcript's status: none, disabled...; null when never fetched); Http404 for an
+    unknown video.
+    """
+    file_format = FORMATS.get(fmt)
+    if file_format is None:
+        names = ", ".join(list(FORMATS)[:-1]) + f" or {list(FORMATS)[-1]}"
+        raise ApplicationError(
+            f"The transcript's format must be {names}.",
+            extra={"field": "format", "formats": list(FORMATS)},
+        )
+    video = video_get(youtube_id=youtube_id)
+    chunks = video_chunks(video=video).only(
+        "start", "duration", "text", "segment_starts", "segment_offsets"
+    )
+    cues = transcript_cues(list(chunks))
+    if not cues:
+        transcript = getattr(video, "transcript", None)
+        raise ApplicationError(
+            "This video has no transcript.",
+            status_code=404,
+            extra={"transcript_status": transcript.status if transcript else None},
+        )
+    filename = transcript_filename(title=video.title, youtube_id=video.youtube_id, ext=fmt)
+    return TranscriptFile(file_format.render(cues), file_format.content_type, filename)
 
 
 def video_search(

@@ -1,9 +1,11 @@
-"""Pages: search results, a video with its full transcript, and "more moments" (htmx)."""
+"""Pages: search results, a video with its full transcript (and its download), and "more
+moments" (htmx)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from rest_framework.exceptions import ValidationError
 
 from config.api import ApplicationError
@@ -17,6 +19,7 @@ from videos.search.types import (
     TRANSCRIPT_KINDS,
     format_timestamp,
 )
+from videos.transcripts import FORMATS, transcript_response
 
 
 def _error_text(exc: Exception) -> str:
@@ -90,6 +93,7 @@ def video_page(request: HttpRequest, youtube_id: str) -> HttpResponse:
         "video": video,
         "audio": audio_extraction_latest(user=request.user, video=video),
         "chunks": chunks,
+        "transcript_formats": tuple(FORMATS),
         "q": q,
         "moments": moments,
         "start": int(start) if start.isdigit() else 0,
@@ -109,3 +113,16 @@ def video_moments(request: HttpRequest, youtube_id: str) -> HttpResponse:
         "videos/_moments.html",
         {"video": video, "moments": moments, "all": True, "q": request.GET.get("q", "")},
     )
+
+
+@require_safe
+def video_transcript(request: HttpRequest, youtube_id: str, ext: str) -> HttpResponse:
+    """The transcript as a .txt, .srt or .vtt file. What went wrong is said in plain text: the
+    address was asked for a text file, not a page."""
+    try:
+        file = selectors.transcript_file_get(youtube_id=youtube_id, fmt=ext)
+    except ApplicationError as exc:
+        return HttpResponse(
+            exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8"
+        )
+    return transcript_response(file)

@@ -141,6 +141,7 @@ def world(django_user_model):
             "youtube_id": [video.youtube_id],
             "pk": [str(job.pk), str(audio.pk)],
             "id": [str(job.pk)],
+            "ext": ["txt", "srt", "vtt"],  # a transcript's download
         },
     }
 
