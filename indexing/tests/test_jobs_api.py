@@ -97,16 +97,22 @@ def test_job_detail_shows_progress_and_only_to_its_owner(
     assert [j["id"] for j in api.get("/api/jobs/").data["results"]] == [job_id]
 
 
-def test_cancel_and_retry_failed_through_the_api(
-    api, yt, settings, django_capture_on_commit_callbacks
-):
+def _job_with_a_failed_video(api, yt, settings, capture) -> int:
+    """A job of alice's 5-video mix, run to its end with one video failed (no retries)."""
     settings.INDEXING_MAX_RETRIES = 0
     source = playlist_of(yt, ALICE, size=5)
     job_id = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
-    with django_capture_on_commit_callbacks(execute=False):
+    with capture(execute=False):
         services.playlist_index_run(job_id=job_id)
     yt.control.fail_next("transcript", status=500, count=1)
     run_videos(job_id)
+    return job_id
+
+
+def test_cancel_and_retry_failed_through_the_api(
+    api, yt, settings, django_capture_on_commit_callbacks
+):
+    job_id = _job_with_a_failed_video(api, yt, settings, django_capture_on_commit_callbacks)
     assert api.post(f"/api/jobs/{job_id}/cancel/").status_code == 409  # already finished
     retried = api.post(f"/api/jobs/{job_id}/retry-failed/")
     assert retried.status_code == 202 and retried.data["status"] == "running"
@@ -149,14 +155,9 @@ def test_the_form_to_start_a_job_asks_only_for_the_playlist_and_reindex(api, yt)
 def test_retrying_a_job_while_another_of_its_playlist_runs_is_a_409_and_changes_nothing(
     api, yt, settings, django_capture_on_commit_callbacks
 ):
-    settings.INDEXING_MAX_RETRIES = 0
-    source = playlist_of(yt, ALICE, size=5)
-    first = api.post("/api/jobs/", {"playlist_id": source.id}, format="json").data["id"]
-    with django_capture_on_commit_callbacks(execute=False):
-        services.playlist_index_run(job_id=first)
-    yt.control.fail_next("transcript", status=500, count=1)
-    run_videos(first)
+    first = _job_with_a_failed_video(api, yt, settings, django_capture_on_commit_callbacks)
     assert IndexJob.objects.get(pk=first).status == "done_with_failures"
+    source = playlist_of(yt, ALICE, size=5)
     second = api.post("/api/jobs/", {"playlist_id": source.id, "reindex": True}, format="json")
     assert second.status_code == 202 and second.data["id"] != first  # a new job, running
 
