@@ -67,6 +67,20 @@ def test_password_sign_in_and_out(client, user):
     assert not client.get("/").context["user"].is_authenticated
 
 
+def test_sign_in_from_a_page_comes_back_to_it_and_from_home_goes_to_playlists(client, user):
+    # The top bar's Sign in carries the page (search, a video...); from home, none: Google's
+    # sign-in lands on Playlists, where a new user starts (README).
+    html = client.get("/search/", {"q": "knots tips"}).content.decode()
+    assert 'href="/accounts/login/?next=/search/%3Fq%3Dknots%2Btips"' in html
+    assert 'href="/accounts/login/"' in client.get("/").content.decode()
+    assert 'href="/accounts/login/"' in client.get("/accounts/login/").content.decode()
+    signed_in = client.post(
+        "/accounts/login/?next=/search/%3Fq%3Dknots%2Btips",
+        {"username": "alice", "password": "pw-alice-123", "next": "/search/?q=knots+tips"},
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/search/?q=knots+tips"
+
+
 def test_static_assets_are_vendored(client):
     assert finders.find("js/htmx.min.js")
     assert finders.find("css/app.css")
