@@ -24,8 +24,11 @@ def job_live_counts(*, job: IndexJob) -> dict[str, int] | None:
     only once it ends. None for a finished job, or a running one with no live state yet."""
     if not job.is_active:
         return None
-    snap = progress.snapshot(job_id=job.pk)
-    if not snap.found:
+    return _live_counts(job, progress.snapshot(job_id=job.pk))
+
+
+def _live_counts(job: IndexJob, snap: progress.Snapshot) -> dict[str, int] | None:
+    if not (job.is_active and snap.found):
         return None
     live = {name: snap.counts.get(name, 0) for name in OUTCOME_FIELDS}
     live.update(total=snap.total, skipped=snap.skipped, retries=snap.counts.get("retries", 0))
@@ -43,6 +46,7 @@ class JobProgress:
     eta_seconds: float | None
     retries: int
     failures: list[dict] = field(default_factory=list)
+    live: dict[str, int] | None = None  # job_live_counts(), from the same snapshot
 
     @property
     def finished(self) -> bool:
@@ -70,11 +74,11 @@ def _cancelled_count(job: IndexJob) -> int:
 def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
     """Live figures from Redis while the job runs; the stored counts once it has finished."""
     snap = progress.snapshot(job_id=job.pk)
-    if job.is_active and snap.found:
-        counts = {name: snap.counts.get(name, 0) for name in OUTCOME_FIELDS}
-        counts["skipped"] = snap.skipped
-        total, done, percent = snap.total, snap.done, snap.percent
-        rate, eta, retries = snap.rate, snap.eta_seconds, snap.counts.get("retries", 0)
+    live = _live_counts(job, snap)
+    if live is not None:
+        counts = {name: live[name] for name in (*OUTCOME_FIELDS, "skipped")}
+        total, done, percent = live["total"], snap.done, snap.percent
+        rate, eta, retries = snap.rate, snap.eta_seconds, live["retries"]
     else:
         counts = {name: getattr(job, name) for name in OUTCOME_FIELDS}
         # Cancelling marks the videos still waiting as skipped: they were not already indexed.
@@ -111,4 +115,5 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
             {"video": f.video.youtube_id, "title": f.video.title, "reason": f.reason}
             for f in latest
         ],
+        live=live,
     )

@@ -10,6 +10,7 @@ request, so it can be replayed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from itertools import product
 
@@ -98,8 +99,6 @@ AWKWARD_TEXT_PARTS = ("%00", "a%00b", "x" * 300, "%F0%9F%99%82", "..%2F..")
 def _paths(route: str, known: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     """`route` with its parts (<int:pk>, <str:youtube_id>) set to known values, then (each part
     in turn) to awkward ones."""
-    import re
-
     parts = re.findall(r"<(?:(\w+):)?(\w+)>", route)
 
     def fill(values: dict[str, str]) -> str:

@@ -50,7 +50,8 @@ class JobSerializer(serializers.ModelSerializer):
         # A running job's counts as they are now (its row is written when it ends): a client
         # following its jobs from the list saw 0 of everything until then.
         data = super().to_representation(job)
-        data.update(job_live_counts(job=job) or {})
+        known = self.context.get("live", {})  # a job's figures read already (its progress)
+        data.update((known[job.pk] if job.pk in known else job_live_counts(job=job)) or {})
         return data
 
 
@@ -75,6 +76,7 @@ class ProgressSerializer(serializers.Serializer):
 
 
 def job_with_progress(progress: JobProgress, request) -> dict:
-    data = JobSerializer(progress.job, context={"request": request}).data
+    context = {"request": request, "live": {progress.job.pk: progress.live}}
+    data = JobSerializer(progress.job, context=context).data
     data["progress"] = ProgressSerializer(progress).data
     return data
