@@ -45,6 +45,33 @@ def ensure_database(url_base: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def ensure_database_of(url: str) -> bool:
+    """Create the database DATABASE_URL names if its server lacks it; True if it was made.
+
+    Without this, a new name (one database per checkout or per person) left migrate retrying
+    the pool for a minute, then a traceback. A server that cannot be reached, or a user who
+    may not create databases, is left for migrate to report.
+    """
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(url)
+    name = params.get("dbname")
+    if not name or name == "postgres":
+        return False
+    try:
+        with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as conn:
+            query = "SELECT 1 FROM pg_database WHERE datname = %s"
+            if conn.execute(query, [name]).fetchone():
+                return False
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+    except psycopg.Error as exc:
+        log.debug("could not check or create database %s: %s", name, exc)
+        return False
+
+
 def embedded_only() -> bool:
     """TUBEINDEX_EMBEDDED=1 skips local servers (to try the embedded path on any machine)."""
     return os.environ.get("TUBEINDEX_EMBEDDED", "") in ("1", "true", "yes")
@@ -52,7 +79,8 @@ def embedded_only() -> bool:
 
 def find_postgres(services_notes: list[str], keep: list[object]) -> str:
     if url := os.environ.get("DATABASE_URL"):
-        services_notes.append("PostgreSQL: DATABASE_URL")
+        made = ensure_database_of(url)
+        services_notes.append("PostgreSQL: DATABASE_URL" + (" (database created)" if made else ""))
         return url
     if not embedded_only() and port_open("127.0.0.1", 5432):
         base = "postgres://postgres@127.0.0.1:5432"

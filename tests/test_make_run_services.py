@@ -1,0 +1,53 @@
+"""`make run`'s search for PostgreSQL (scripts/services.py), against the real server."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from services import ensure_database_of, find_postgres
+
+
+def server_url(dbname: str) -> str:
+    db = settings.DATABASES["default"]
+    user = db["USER"] or "postgres"
+    auth = f"{user}:{db['PASSWORD']}" if db["PASSWORD"] else user
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{dbname}"
+
+
+def database_exists(name: str) -> bool:
+    with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        return conn.execute(query, [name]).fetchone() is not None
+
+
+@pytest.fixture
+def new_name():
+    name = f"tubeindex_walk_{uuid.uuid4().hex[:8]}"
+    yield name
+    with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def test_a_database_url_naming_a_new_database_gets_it_created(new_name, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", server_url(new_name))
+    notes: list[str] = []
+    url = find_postgres(notes, [])
+    assert url == server_url(new_name)
+    assert database_exists(new_name)
+    assert notes == ["PostgreSQL: DATABASE_URL (database created)"]
+    # The next start finds it and says nothing more.
+    notes.clear()
+    find_postgres(notes, [])
+    assert notes == ["PostgreSQL: DATABASE_URL"]
+
+
+def test_an_unreachable_server_is_left_for_migrate_to_report(new_name):
+    assert ensure_database_of(f"postgres://postgres@127.0.0.1:1/{new_name}") is False
