@@ -254,7 +254,7 @@ async def add_videos(request: web.Request) -> web.Response:
         raise BadInput("status must be public, private or deleted")
     published = parse_rfc3339(data["published_at"]) if data.get("published_at") else None
     playlist_id = data.get("playlist_id")
-    if playlist_id and playlist_id not in ds.playlists and playlist_id != "LL":
+    if playlist_id and ds.playlist_by_id(playlist_id) is None and playlist_id != "LL":
         raise BadInput(f"unknown playlist_id {playlist_id!r}")
     email = data.get("email")
     if playlist_id == "LL" and email not in ds.accounts:
@@ -273,7 +273,7 @@ async def add_videos(request: web.Request) -> web.Response:
         for _ in range(count)
     ]
     if playlist_id:
-        target = ds.likes[email] if playlist_id == "LL" else ds.playlists[playlist_id]
+        target = ds.likes[email] if playlist_id == "LL" else ds.playlist_by_id(playlist_id)
         ds.add_to_playlist(target, [v.index for v in videos])
     return ok({"videos": [video_json(state, v) for v in videos]}, 201)
 
@@ -282,9 +282,9 @@ async def add_videos(request: web.Request) -> web.Response:
 async def add_playlist_items(request: web.Request) -> web.Response:
     state = state_of(request)
     ds = state.dataset
-    playlist_id = request.match_info["playlist_id"]
-    if playlist_id not in ds.playlists:
-        raise BadInput(f"unknown playlist {playlist_id!r}")
+    playlist = ds.playlist_by_id(request.match_info["playlist_id"])
+    if playlist is None:
+        raise BadInput(f"unknown playlist {request.match_info['playlist_id']!r}")
     data = await body_of(request)
     indexes = []
     for video_id in data.get("video_ids", []):
@@ -294,14 +294,26 @@ async def add_playlist_items(request: web.Request) -> web.Response:
         indexes.append(index)
     if not indexes:
         raise BadInput('give "video_ids": [...]')
-    ds.add_to_playlist(ds.playlists[playlist_id], indexes)
+    ds.add_to_playlist(playlist, indexes)
     return ok(
         {
-            "playlist_id": playlist_id,
+            "playlist_id": playlist.id,
             "added": len(indexes),
-            "item_count": len(ds.playlist_items(ds.playlists[playlist_id])),
+            "item_count": len(ds.playlist_items(playlist)),
         }
     )
+
+
+@handles_bad_input
+async def delete_playlist(request: web.Request) -> web.Response:
+    """Its owner deletes the playlist on YouTube: from now on playlists.list leaves it out and
+    playlistItems.list answers 404 playlistNotFound, as YouTube does (a reset brings it back)."""
+    ds = state_of(request).dataset
+    playlist = ds.playlist_by_id(request.match_info["playlist_id"])
+    if playlist is None:
+        raise BadInput(f"unknown playlist {request.match_info['playlist_id']!r}")
+    ds.delete_playlist(playlist)
+    return ok({"playlist_id": playlist.id, "deleted": True})
 
 
 async def video_info(request: web.Request) -> web.Response:
@@ -396,6 +408,9 @@ def routes() -> list[web.RouteDef]:
             f"{prefix}/playlists/{{playlist_id}}/items",
             add_playlist_items,
             name="control.add_playlist_items",
+        ),
+        web.delete(
+            f"{prefix}/playlists/{{playlist_id}}", delete_playlist, name="control.delete_playlist"
         ),
         web.get(f"{prefix}/dataset", dataset_info, name="control.dataset"),
         web.post(f"{prefix}/tokens", tokens, name="control.tokens"),

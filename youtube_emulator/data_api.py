@@ -530,7 +530,7 @@ def resolve_playlist(state: EmulatorState, playlist_id: str, caller: Caller) -> 
             channel.published_at,
             kind="uploads",
         )
-    return ds.playlists.get(playlist_id)
+    return ds.playlist_by_id(playlist_id)
 
 
 def playlist_video_indexes(state: EmulatorState, playlist: Playlist) -> list[int]:
@@ -564,7 +564,7 @@ async def playlists_list(request: web.Request) -> web.Response:
             raise errors.channel_not_found()
         playlists = [
             p
-            for p in ds.playlists.values()
+            for p in ds.live_playlists()
             if p.channel_index == channel.index
             and (p.privacy != "private" or owns(state, p, caller))
         ]

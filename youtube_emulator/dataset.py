@@ -194,6 +194,8 @@ class Dataset:
         self._build_accounts_and_playlists()
         self._added: dict[int, Video] = {}
         self._added_to_playlists: dict[str, list[int]] = {}
+        # Playlists their owner deleted (control API): gone from every listing, 404 by id.
+        self._deleted_playlists: set[str] = set()
         self._search_index: dict[str, list[int]] | None = None
         self._live_indexed = 0
         self._popular: list[int] | None = None
@@ -339,7 +341,20 @@ class Dataset:
     def account_playlists(self, email: str) -> list[Playlist]:
         """Playlists an account owns (not counting Liked videos), in creation order."""
         channel = self.accounts[email].channel_index
-        return [p for p in self.playlists.values() if p.channel_index == channel]
+        return [p for p in self.live_playlists() if p.channel_index == channel]
+
+    def live_playlists(self) -> list[Playlist]:
+        """Every generated playlist but those deleted through the control API."""
+        return [p for p in self.playlists.values() if p.id not in self._deleted_playlists]
+
+    def playlist_by_id(self, playlist_id: str) -> Playlist | None:
+        """A generated playlist by id; None once it was deleted (YouTube's 404 from then on)."""
+        if playlist_id in self._deleted_playlists:
+            return None
+        return self.playlists.get(playlist_id)
+
+    def delete_playlist(self, playlist: Playlist) -> None:
+        self._deleted_playlists.add(playlist.id)
 
     def playlist_items(self, playlist: Playlist) -> list[int]:
         return playlist.video_indexes + self._added_to_playlists.get(
@@ -560,12 +575,13 @@ class Dataset:
         self._added_to_playlists.setdefault(self._overlay_key(playlist), []).extend(indexes)
 
     def reset_overlay(self) -> None:
-        """Forget videos and playlist items added at runtime."""
+        """Forget videos and playlist items added, and playlists deleted, at runtime."""
         if self._uploads is not None:
             for index in self._added:
                 self._uploads[self._added[index].channel_index].remove(index)
         self._added.clear()
         self._added_to_playlists.clear()
+        self._deleted_playlists.clear()
         self.video.cache_clear()
         self.base_segments.cache_clear()
 

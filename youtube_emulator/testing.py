@@ -104,6 +104,12 @@ class ControlClient:
     def add_videos(self, count: int = 1, **fields: Any) -> list[dict[str, Any]]:
         return self.call("POST", "videos", {"count": count, **fields})["videos"]
 
+    def add_playlist_items(self, playlist_id: str, video_ids: list[str]) -> dict[str, Any]:
+        return self.call("POST", f"playlists/{playlist_id}/items", {"video_ids": video_ids})
+
+    def delete_playlist(self, playlist_id: str) -> dict[str, Any]:
+        return self.call("DELETE", f"playlists/{playlist_id}")
+
     def dataset(self) -> dict[str, Any]:
         return self.call("GET", "dataset")
 

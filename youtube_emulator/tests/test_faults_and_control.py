@@ -17,7 +17,7 @@ from youtube_emulator.__main__ import build_parser, config_from_args
 from youtube_emulator.config import EmulatorConfig, LatencyConfig, fault_config_from_dict
 from youtube_emulator.state import Faults
 from youtube_emulator.testing import ControlError, EmulatorThread, small_config
-from youtube_emulator.tests.conftest import API_KEY
+from youtube_emulator.tests.conftest import API_KEY, youtube_as
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -172,6 +172,33 @@ def test_added_videos_and_playlist_items(emulator, youtube):
     emulator.control.reset()
     body = youtube.playlistItems().list(part="id", playlistId=playlist.id).execute()
     assert body["pageInfo"]["totalResults"] == 5
+
+
+def test_a_playlist_deleted_by_its_owner_is_gone_until_a_reset(emulator, youtube):
+    alice = youtube_as(emulator, "alice@example.com")
+    playlist = next(
+        p for p in emulator.dataset.account_playlists("alice@example.com") if p.privacy == "public"
+    )
+    assert emulator.control.delete_playlist(playlist.id) == {
+        "playlist_id": playlist.id,
+        "deleted": True,
+    }
+    with pytest.raises(HttpError) as caught:
+        youtube.playlistItems().list(part="id", playlistId=playlist.id).execute()
+    assert caught.value.status_code == 404
+    assert caught.value.error_details[0]["reason"] == "playlistNotFound"
+    assert youtube.playlists().list(part="id", id=playlist.id).execute()["items"] == []
+    mine = alice.playlists().list(part="id", mine=True, maxResults=50).execute()
+    assert playlist.id not in {p["id"] for p in mine["items"]}
+    with pytest.raises(ControlError) as again:
+        emulator.control.delete_playlist(playlist.id)
+    assert again.value.status == 400 and "unknown playlist" in again.value.body["error"]
+    with pytest.raises(ControlError):
+        emulator.control.add_videos(1, playlist_id=playlist.id)
+
+    emulator.control.reset()
+    body = youtube.playlistItems().list(part="id", playlistId=playlist.id).execute()
+    assert body["pageInfo"]["totalResults"] == len(playlist.video_indexes)
 
 
 def test_cli_flags_map_to_config():
