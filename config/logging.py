@@ -17,6 +17,8 @@ _SECRET_PATTERNS = [
     re.compile(r"(1//[0-9A-Za-z_\-]{2})[0-9A-Za-z_\-]{8,}"),
     re.compile(r"((?:key|access_token|refresh_token|client_secret|code)=)[^&\s\"']+"),
     re.compile(r"((?:Bearer|bearer) )[0-9A-Za-z_\-.~+/]+=*"),
+    # Our own API's tokens (DRF authtoken: 40 hex digits) in an Authorization header.
+    re.compile(r"(\bToken [0-9a-f]{4})[0-9a-f]{36}\b"),
 ]
 
 

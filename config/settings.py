@@ -147,9 +147,12 @@ if not DEBUG:
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers a caller without credentials from the first class's
+    # WWW-Authenticate header, so that is a 401 saying which scheme to use (with session
+    # authentication first it was a 403, which says "you may not", not "who are you?").
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -215,6 +218,7 @@ CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in 
 CELERY_TASK_ROUTES = {
     "indexing.tasks.poll_*": {"queue": "polling"},
     "indexing.tasks.dispatch_due_topics": {"queue": "polling"},
+    "indexing.tasks.refresh_followed_playlists": {"queue": "polling"},
     "media.tasks.*": {"queue": "media"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -243,6 +247,9 @@ TRANSCRIPT_LANGUAGES = env.list("TRANSCRIPT_LANGUAGES", default=["en"])
 TRANSCRIPT_PROXY_URL = env.str("TRANSCRIPT_PROXY_URL", default="")
 # Global pace of transcript fetches per egress, shared by all workers (token bucket in Redis).
 TRANSCRIPT_RATE_PER_SECOND = env.float("TRANSCRIPT_RATE_PER_SECOND", default=200.0)
+# "Keep up to date": a followed playlist is indexed again once its last job for that person
+# ended this many hours ago (beat looks every hour: indexing/follows.py).
+PLAYLIST_REFRESH_HOURS = strict_int("PLAYLIST_REFRESH_HOURS", default=24, minimum=1)
 
 # --- Search -------------------------------------------------------------------------------------
 SEARCH_BACKEND = choice("SEARCH_BACKEND", "postgres", ("postgres", "elasticsearch"))

@@ -44,3 +44,10 @@ def test_the_dev_servers_access_log_masks_the_sign_in_code():
     for text in written:
         assert "4/0AdzNcHf5HIFa8BFxPHm" not in text
         assert "code=***&scope=x HTTP/1.1" in text
+
+
+def test_our_api_tokens_in_an_authorization_header_are_masked():
+    key = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
+    cleaned = redact(f"request headers: Authorization: Token {key}")
+    assert key not in cleaned and "Token 9944***" in cleaned
+    assert redact("Token has been expired or revoked.") == "Token has been expired or revoked."

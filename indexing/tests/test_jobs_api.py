@@ -135,12 +135,18 @@ def test_playlists_api_lists_only_my_playlists_with_index_state(
     assert bob_api.get("/api/playlists/").data["count"] == 0
 
 
-def test_anonymous_callers_get_401_or_403(yt, client):
-    assert client.get("/api/jobs/").status_code in (401, 403)
-    assert client.post("/api/jobs/", {"playlist_id": "PL0123456789abcdef"}).status_code in (
-        401,
-        403,
-    )
+def test_anonymous_callers_get_a_401_naming_the_token_scheme(yt, client):
+    for answer in (
+        client.get("/api/jobs/"),
+        client.post("/api/jobs/", {"playlist_id": "PL0123456789abcdef"}),
+    ):
+        assert answer.status_code == 401
+        assert answer["WWW-Authenticate"] == "Token"
+        assert answer.json()["message"] == "Authentication credentials were not provided."
+    assert not IndexJob.objects.exists()
+    # A wrong token is told apart from none.
+    answer = client.get("/api/jobs/", HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert answer.status_code == 401 and answer.json()["message"] == "Invalid token."
 
 
 def test_the_form_to_start_a_job_asks_only_for_the_playlist_and_reindex(api, yt):

@@ -24,7 +24,7 @@ def test_a_visitor_is_asked_to_sign_in(client, video):
     assert "Sign in</a> to extract this video" in page(client, video)
     answer = client.post(reverse("media:request", args=[video.youtube_id]))
     assert answer.status_code == 302 and "/accounts/login" in answer["Location"]
-    assert client.post(reverse("audio-request-api", args=[video.youtube_id])).status_code == 403
+    assert client.post(reverse("audio-request-api", args=[video.youtube_id])).status_code == 401
     assert not AudioExtraction.objects.exists()
 
 

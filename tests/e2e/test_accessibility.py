@@ -139,6 +139,10 @@ def test_every_page_has_no_serious_or_critical_axe_violation(page, live_server, 
     page.wait_for_selector("iframe#player")
     check("video, player loaded")
     check("page not found", "/videos/notavideo1/")
+    check("API token", "/accounts/token/")
+    page.click("button[value=create]")
+    assert len(page.input_value("#new-token")) == 40
+    check("API token, new")
     assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)
 
 

@@ -1,0 +1,24 @@
+"""A person's API token: the one credential scripts use (`Authorization: Token <key>`).
+
+DRF's authtoken keeps one token per user. The key is shown once, when it is made; afterwards
+pages and the admin show it masked, so a token seen over someone's shoulder or in a
+screenshot of the page is not one that works.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+
+@transaction.atomic
+def api_token_create(*, user) -> Token:
+    """A new token for `user`, replacing (and so ending) the one they had."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+def api_token_delete(*, user) -> bool:
+    """End `user`'s token; False when they had none."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)
