@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from django.contrib import admin
+import logging
+from collections.abc import Iterable
+
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.utils.functional import cached_property
 
+from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video
+
+logger = logging.getLogger(__name__)
 
 
 class EstimatedCountPaginator(Paginator):
@@ -27,10 +34,71 @@ class EstimatedCountPaginator(Paginator):
         return estimate if estimate > 10_000 else super().count
 
 
+class SearchSyncAdmin(admin.ModelAdmin):
+    """Edits and deletions made here reach search as the indexing tasks' writes do: once the
+    transaction commits, the videos they touch are brought up to date in the search engine
+    (Elasticsearch's documents; PostgreSQL's vectors follow the rows by themselves), deleted
+    videos leave it, and cached results are invalidated. Without this a video deleted here
+    kept turning up for the cache's ten minutes, and on Elasticsearch for good."""
+
+    def video_ids(self, objects: Iterable) -> list[int]:
+        """The videos whose search entries `objects` (of this admin's model) are part of."""
+        raise NotImplementedError
+
+    # What deleting this model's rows does to their videos: they go (Video), or they stay
+    # with less to find (Channel, Transcript, TranscriptChunk).
+    deleting_removes_videos = False
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        self._sync(request, changed=self.video_ids([form.instance]))
+
+    def delete_model(self, request, obj) -> None:
+        ids = self.video_ids([obj])
+        super().delete_model(request, obj)
+        self._after_delete(request, ids)
+
+    def delete_queryset(self, request, queryset) -> None:
+        ids = self.video_ids(queryset)
+        super().delete_queryset(request, queryset)
+        self._after_delete(request, ids)
+
+    def _after_delete(self, request, ids: list[int]) -> None:
+        if self.deleting_removes_videos:
+            self._sync(request, removed=ids)
+        else:
+            self._sync(request, changed=ids)
+
+    def _sync(self, request, *, changed: list[int] = (), removed: list[int] = ()) -> None:
+        def sync() -> None:
+            try:
+                search.remove_videos(removed)
+                search.index_videos(changed)
+            except Exception as exc:
+                # Saved all the same: the engine is a copy, rebuilt from PostgreSQL.
+                logger.exception(
+                    "admin: search engine not updated (videos changed %s, removed %s)",
+                    changed,
+                    removed,
+                )
+                messages.warning(
+                    request,
+                    f"Saved, but the search engine could not be updated ({type(exc).__name__}):"
+                    " searches may show the old version until `manage.py rebuild_search_index`.",
+                )
+
+        transaction.on_commit(sync)
+
+
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(SearchSyncAdmin):
     list_display = ["title", "youtube_id", "created_at"]
     search_fields = ["title", "youtube_id"]
+    # Deleting a channel keeps its videos (their channel becomes empty): they change.
+
+    def video_ids(self, objects: Iterable[Channel]) -> list[int]:
+        pks = [channel.pk for channel in objects]
+        return list(Video.objects.filter(channel__in=pks).values_list("pk", flat=True))
 
 
 class TranscriptInline(admin.StackedInline):
@@ -41,7 +109,7 @@ class TranscriptInline(admin.StackedInline):
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(SearchSyncAdmin):
     list_display = [
         "title",
         "youtube_id",
@@ -60,6 +128,10 @@ class VideoAdmin(admin.ModelAdmin):
     # search_tier follows views (the daily re-tier moves the video's chunks with it).
     readonly_fields = ["created_at", "updated_at", "details_fetched_at", "search_tier"]
     inlines = [TranscriptInline]
+    deleting_removes_videos = True
+
+    def video_ids(self, objects: Iterable[Video]) -> list[int]:
+        return [video.pk for video in objects]
 
     @admin.display(description="transcript", ordering="transcript__status")
     def transcript_status(self, video: Video) -> str:
@@ -67,8 +139,15 @@ class VideoAdmin(admin.ModelAdmin):
         return transcript.get_status_display() if transcript else "not fetched yet"
 
 
+class _OfAVideo(SearchSyncAdmin):
+    """Rows that belong to one video (`video_id`): their video stays, with what is left."""
+
+    def video_ids(self, objects: Iterable) -> list[int]:
+        return sorted({row.video_id for row in objects})
+
+
 @admin.register(Transcript)
-class TranscriptAdmin(admin.ModelAdmin):
+class TranscriptAdmin(_OfAVideo):
     list_display = ["video", "language", "is_generated", "status", "fetched_at"]
     list_filter = ["status", "is_generated", "language"]
     search_fields = ["video__youtube_id", "video__title"]
@@ -77,7 +156,7 @@ class TranscriptAdmin(admin.ModelAdmin):
 
 
 @admin.register(TranscriptChunk)
-class TranscriptChunkAdmin(admin.ModelAdmin):
+class TranscriptChunkAdmin(_OfAVideo):
     list_display = ["video", "position", "start", "duration", "short_text"]
     search_fields = ["video__youtube_id"]
     list_select_related = ["video"]
