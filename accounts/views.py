@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +11,16 @@ from rest_framework.authtoken.models import Token
 
 from accounts.services import api_token_create, api_token_delete
 from config.crypto import mask
+
+
+class SignInView(auth_views.LoginView):
+    """The sign-in page: Google, or a password (admins). A failed password sign-in is a 400
+    that says so, as every other bad form here is, with the username kept."""
+
+    template_name = "accounts/login.html"
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 @never_cache  # the response that shows a new key must not stay in any cache
