@@ -47,3 +47,18 @@ def test_pointed_at_google_the_demo_adds_no_emulator_keys(settings, tmp_path):
     settings.YOUTUBE_API_URL = "https://www.googleapis.com"
     call_command("load_demo", stdout=io.StringIO())
     assert not ApiKey.objects.exists() and Topic.objects.count() == 3
+
+
+def test_an_admin_older_than_the_password_file_is_not_printed_a_wrong_password(
+    settings, tmp_path, django_user_model
+):
+    # `make clean` removed .data/ but the database kept its admin: a new file is made, and its
+    # password would not sign in.
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "the-old-one")
+    settings.BASE_DIR = tmp_path
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    password = (tmp_path / ".data" / "demo-admin-password").read_text().strip()
+    assert password not in out.getvalue()
+    assert "manage.py changepassword admin" in out.getvalue()
+    assert django_user_model.objects.get(username="admin").check_password("the-old-one")

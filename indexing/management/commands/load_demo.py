@@ -58,4 +58,15 @@ class Command(BaseCommand):
         for name, query in DEMO_TOPICS.items():
             Topic.objects.get_or_create(name=name, defaults={"query": query, "language": "en"})
         call_command("setup_beat", stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS(f"Demo admin: admin / {password}"))
+        if created or admin.check_password(password):
+            self.stdout.write(self.style.SUCCESS(f"Demo admin: admin / {password}"))
+        else:
+            # The database outlived the file (`make clean` removes .data/, or another checkout
+            # made the admin): printing the file's password would print a wrong one.
+            self.stdout.write(
+                self.style.WARNING(
+                    "Demo admin: admin, whose password is not the one in "
+                    ".data/demo-admin-password (it was set before that file was made, or "
+                    "changed since); `manage.py changepassword admin` sets a new one."
+                )
+            )
