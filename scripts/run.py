@@ -40,6 +40,15 @@ def stream(name: str, proc: subprocess.Popen, ready: threading.Event | None = No
         sys.stdout.flush()
 
 
+def grants_file(emulator_port: str) -> Path:
+    """Where the emulator keeps its sign-ins: one file per emulator port, so two `make run`s
+    of one checkout (EMULATOR_PORT apart) do not each rewrite the file with only their own
+    grants, signing the other's users out at its next start."""
+    if emulator_port == "8090":
+        return DATA / "emulator-grants.json"
+    return DATA / f"emulator-grants-{emulator_port}.json"
+
+
 def wait_for(url: str, seconds: float = 60) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -104,7 +113,7 @@ def main() -> int:
             emulator_url,
             # Sign-ins survive a restart of `make run`, as they do with Google.
             "--grants-file",
-            str(DATA / "emulator-grants.json"),
+            str(grants_file(emulator_port)),
         ]
     parts["web"] = [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"]
     parts["worker"] = [

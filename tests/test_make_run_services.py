@@ -1,4 +1,5 @@
-"""`make run`'s search for PostgreSQL (scripts/services.py), against the real server."""
+"""`make run`'s search for PostgreSQL (scripts/services.py) against the real server, and where
+its emulator keeps sign-ins (scripts/run.py)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,12 @@ def test_a_database_url_naming_a_new_database_gets_it_created(new_name, monkeypa
 
 def test_an_unreachable_server_is_left_for_migrate_to_report(new_name):
     assert ensure_database_of(f"postgres://postgres@127.0.0.1:1/{new_name}") is False
+
+
+def test_each_emulator_port_keeps_its_sign_ins_in_its_own_file():
+    from run import grants_file
+    from services import DATA
+
+    assert grants_file("8090") == DATA / "emulator-grants.json"  # the default, as README says
+    assert grants_file("8390") != grants_file("8090")
+    assert grants_file("8390").parent == DATA
