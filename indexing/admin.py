@@ -161,6 +161,7 @@ class IndexJobAdmin(admin.ModelAdmin):
         "playlist",
         "user",
         "status",
+        "started_by",
         "total_now",
         "indexed_now",
         "no_transcript_now",
@@ -180,7 +181,7 @@ class IndexJobAdmin(admin.ModelAdmin):
     failed_now = _live_figure("failed")
     skipped_now = _live_figure("skipped")
     retries_now = _live_figure("retries")
-    list_filter = ["status", "reindex"]
+    list_filter = ["status", "started_by", "reindex"]
     search_fields = ["playlist__title", "playlist__youtube_id", "user__username"]
     list_select_related = ["playlist", "user"]
     readonly_fields = [f.name for f in IndexJob._meta.fields] + ["duration"]

@@ -67,6 +67,10 @@ class IndexJob(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class StartedBy(models.TextChoices):
+        USER = "user", "User"
+        SCHEDULE = "schedule", "Schedule (keep up to date)"
+
     ACTIVE = (Status.QUEUED, Status.RUNNING, Status.WAITING_QUOTA)
 
     user = models.ForeignKey(
@@ -79,6 +83,7 @@ class IndexJob(models.Model):
         max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
     reindex = models.BooleanField(default=False)
+    started_by = models.CharField(max_length=16, choices=StartedBy.choices, default=StartedBy.USER)
     message = models.CharField(max_length=500, blank=True)
     total = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)

@@ -144,7 +144,9 @@ def _is_own_playlist(client: YouTubeClient, resource: dict) -> bool:
     return (resource.get("status") or {}).get("privacyStatus") != "public"
 
 
-def index_job_start(*, user, playlist: Playlist, reindex: bool = False) -> tuple[IndexJob, bool]:
+def index_job_start(
+    *, user, playlist: Playlist, reindex: bool = False, started_by: str = IndexJob.StartedBy.USER
+) -> tuple[IndexJob, bool]:
     """Create a queued job and queue the orchestrator after commit; (job, created).
 
     The partial unique constraint one_active_job_per_playlist is the claim: a second click, a
@@ -153,7 +155,9 @@ def index_job_start(*, user, playlist: Playlist, reindex: bool = False) -> tuple
     """
     try:
         with transaction.atomic():
-            job = IndexJob.objects.create(user=user, playlist=playlist, reindex=reindex)
+            job = IndexJob.objects.create(
+                user=user, playlist=playlist, reindex=reindex, started_by=started_by
+            )
             transaction.on_commit(lambda: _queue_orchestrator(job.pk))
     except IntegrityError:
         active = IndexJob.objects.filter(
@@ -161,7 +165,9 @@ def index_job_start(*, user, playlist: Playlist, reindex: bool = False) -> tuple
         ).first()
         if active is None:
             # The active job finished between our insert and this read: try once more.
-            return index_job_start(user=user, playlist=playlist, reindex=reindex)
+            return index_job_start(
+                user=user, playlist=playlist, reindex=reindex, started_by=started_by
+            )
         return active, False
     if playlist.owners.filter(pk=user.pk).exists() is False:
         playlist.owners.add(user)
@@ -317,7 +323,12 @@ def playlist_index_run(*, job_id: int) -> None:
         return _job_fail(job_id, "playlist not found")
     except Forbidden:
         return _job_fail(job_id, "this playlist is private and belongs to another account")
-    except AuthError:
+    except AuthError as exc:
+        if exc.reason == "refresh":
+            # Google refused the refresh token mid-listing: the grant is gone (as when
+            # google_credentials refreshes it), so the person is asked to sign in again and
+            # Keep up to date waits for that instead of failing a job every day.
+            playlist_services.google_grant_refused(user=job.user, reason=str(exc))
         return _job_fail(job_id, "Google access was revoked or expired: sign in again")
     except QuotaExhausted as exc:
         return _job_wait_quota(job_id, exc.reset_at)

@@ -13,7 +13,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 
 from config.logging import job_context
-from indexing import services
+from indexing import follows, services
 from indexing.youtube.errors import TransientError
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,12 @@ def sweep_job(job_id: int) -> None:
 def sweep_jobs() -> dict[str, str]:
     """Beat, every minute: sweep all running jobs, resume jobs whose quota has reset."""
     return services.jobs_sweep()
+
+
+@shared_task(ignore_result=True)
+def refresh_followed_playlists() -> dict[str, int]:
+    """Beat, hourly: a job for each followed playlist due again (Keep up to date)."""
+    return follows.follows_refresh()
 
 
 # Topic polling tasks live in their own module (owned by the topics work); importing them here

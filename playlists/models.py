@@ -81,3 +81,37 @@ class PlaylistItem(models.Model):
     def __str__(self) -> str:
         # The admin selects the playlist and the video with the rows (list_select_related).
         return f"{self.playlist}, position {self.position}: {self.video}"
+
+
+class PlaylistFollow(models.Model):
+    """A user's "Keep up to date" for one of their playlists: beat indexes it again once its
+    last job for them ended PLAYLIST_REFRESH_HOURS ago (indexing/follows.py). Turning it off
+    deletes the row. Its own model rather than a field on Playlist.owners' rows: the follow has
+    state of its own (the schedule's claim, why it started nothing), and the schedule reads only
+    followed playlists."""
+
+    GRANT_PAUSED = (
+        "Paused: your Google access was revoked or has expired. "
+        "Sign in with Google again and it resumes."
+    )
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlist_follows"
+    )
+    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The schedule's claim: it sets this when it looks at the follow, only if it still holds
+    # the value it read, so two runs at once start one job.
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # Why the schedule's last look started no job (e.g. the Google grant is revoked); cleared
+    # when it starts one. A job's own failure is on the job.
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "playlist"], name="one_follow_per_playlist")
+        ]
+
+    def __str__(self) -> str:
+        # The admin selects the user and the playlist with the rows (list_select_related).
+        return f"{self.user} keeps {self.playlist} up to date"

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Lower
+from django.http import Http404
 
 from indexing.models import IndexJob
-from playlists.models import Playlist
+from playlists.models import LIKED_ID, Playlist, PlaylistFollow
 
 # Titles in the order a person reads them: case aside, and the first number in a title by its
 # value, so "mix (5 videos)" comes before "mix (50 videos)" and "mix (3000 videos)" (as text,
@@ -21,10 +33,12 @@ TITLE_ORDER = (
 
 
 def playlist_list_for(*, user) -> QuerySet[Playlist]:
-    """The user's playlists, each with how many of its videos are indexed and its last job."""
+    """The user's playlists, each with how many of its videos are indexed, its last job (and
+    why it failed) and whether they keep it up to date (and why that started nothing)."""
     last_job = IndexJob.objects.filter(user=user, playlist=OuterRef("pk")).order_by(
         "-created_at", "-id"
     )
+    follow = PlaylistFollow.objects.filter(user=user, playlist=OuterRef("pk"))
     return (
         Playlist.objects.filter(owners=user)
         .annotate(
@@ -34,6 +48,26 @@ def playlist_list_for(*, user) -> QuerySet[Playlist]:
             stored_items=Count("items", distinct=True),
             last_job_id=Subquery(last_job.values("pk")[:1]),
             last_job_status=Subquery(last_job.values("status")[:1]),
+            last_job_message=Subquery(last_job.values("message")[:1]),
+            keep_up_to_date=Exists(follow),
+            keep_up_to_date_error=Subquery(follow.values("last_error")[:1]),
         )
         .order_by(*TITLE_ORDER)
     )
+
+
+def playlist_get_for(*, user, pk: int | None = None, api_id: str | None = None) -> Playlist:
+    """One of the user's playlists, annotated as in playlist_list_for, by our id or by the id
+    the API shows (YouTube's; "LL" for their Liked videos); someone else's is a 404."""
+    playlists = playlist_list_for(user=user)
+    if pk is not None:
+        found = playlists.filter(pk=pk).first()
+    elif api_id == LIKED_ID:
+        found = playlists.filter(youtube_id__startswith=f"{LIKED_ID}:").first()
+    elif api_id and "\x00" not in api_id:  # PostgreSQL text cannot hold NUL: no such id
+        found = playlists.filter(youtube_id=api_id).first()
+    else:
+        found = None
+    if found is None:
+        raise Http404("You have no playlist with this id.")
+    return found

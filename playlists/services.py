@@ -18,7 +18,7 @@ from google.oauth2.credentials import Credentials
 from config.api import ApplicationError
 from indexing.youtube import oauth
 from indexing.youtube.errors import AuthError
-from playlists.models import LIKED_ID, GoogleAccount, Playlist
+from playlists.models import LIKED_ID, GoogleAccount, Playlist, PlaylistFollow
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,10 @@ def google_sign_in(*, credentials: Credentials, profile: dict[str, Any]):
     _store_tokens(account, credentials)
     account.revoked_at = None
     account.save()
+    # Keep up to date waited for this sign-in: it resumes at the schedule's next run.
+    PlaylistFollow.objects.filter(user=account.user, last_error=PlaylistFollow.GRANT_PAUSED).update(
+        last_error=""
+    )
     return account.user
 
 
@@ -155,6 +159,14 @@ def google_grant_lost(*, account_id: int, reason: str) -> None:
     GoogleAccount.objects.filter(pk=account_id).update(
         revoked_at=timezone.now(), access_token="", updated_at=timezone.now()
     )
+
+
+def google_grant_refused(*, user, reason: str) -> None:
+    """Google refused to refresh the user's token during an API call: the grant is gone, as
+    when google_credentials() finds so itself."""
+    account_id = GoogleAccount.objects.filter(user=user).values_list("pk", flat=True).first()
+    if account_id is not None:
+        google_grant_lost(account_id=account_id, reason=reason)
 
 
 def google_disconnect(*, user) -> bool:
@@ -251,3 +263,18 @@ def liked_playlist(
     )
     playlist.owners.add(owner)
     return playlist
+
+
+# --- Keep up to date ------------------------------------------------------------------------
+
+
+def playlist_follow_set(*, user, playlist: Playlist, keep_up_to_date: bool) -> bool:
+    """Turn Keep up to date on or off for one of the user's playlists; True when it changed.
+    The schedule (indexing/follows.py) does the rest."""
+    if not playlist.owners.filter(pk=user.pk).exists():
+        raise ApplicationError("You have no playlist with this id.", status_code=404)
+    if keep_up_to_date:
+        _, created = PlaylistFollow.objects.get_or_create(user=user, playlist=playlist)
+        return created
+    deleted, _ = PlaylistFollow.objects.filter(user=user, playlist=playlist).delete()
+    return bool(deleted)

@@ -11,4 +11,9 @@ urlpatterns = [
     path("playlists/", views.playlist_list, name="list"),
     path("playlists/add/", views.playlist_add, name="add"),
     path("playlists/index/", views.playlist_index, name="index"),
+    path(
+        "playlists/<int:pk>/keep-up-to-date/",
+        views.playlist_keep_up_to_date,
+        name="keep-up-to-date",
+    ),
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -162,6 +163,7 @@ def _render_list(request: HttpRequest, *, error: str = "", status: int = 200, va
         "playlists": playlists,
         "error": error,
         "pasted": value,
+        "refresh_hours": settings.PLAYLIST_REFRESH_HOURS,
     }
     return render(request, "playlists/list.html", context, status=status)
 
@@ -202,6 +204,31 @@ def playlist_index(request: HttpRequest) -> HttpResponse:
         return redirect("indexing:job", pk=jobs[0].pk)
     messages.success(request, f"Indexing {len(jobs)} playlists.")
     return redirect("home")
+
+
+@require_POST
+@login_required
+def playlist_keep_up_to_date(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Keep up to date column's button: keep_up_to_date=on or off, for one of mine."""
+    playlist = get_object_or_404(Playlist.objects.filter(owners=request.user), pk=pk)
+    value = request.POST.get("keep_up_to_date", "")
+    if value not in ("on", "off"):
+        return _render_list(
+            request, error="Keep up to date is turned on or off: nothing changed.", status=400
+        )
+    services.playlist_follow_set(
+        user=request.user, playlist=playlist, keep_up_to_date=value == "on"
+    )
+    if value == "on":
+        hours = settings.PLAYLIST_REFRESH_HOURS
+        messages.success(
+            request,
+            f"{playlist} is kept up to date: it is indexed again {hours} hours after its last "
+            "job ends (new videos only), or within the hour if it was never indexed.",
+        )
+    else:
+        messages.success(request, f"{playlist} is no longer kept up to date.")
+    return redirect("playlists:list")
 
 
 def _ints(values: list[str]) -> list[int]:

@@ -28,6 +28,7 @@ class JobSerializer(serializers.ModelSerializer):
             "status",
             "message",
             "reindex",
+            "started_by",
             "total",
             "skipped",
             "indexed",

@@ -14,6 +14,9 @@ PERIODIC_TASKS = {
     "Dispatch due topics": ("indexing.tasks.dispatch_due_topics", 60, "polling"),
     # Playlist jobs: re-queue videos lost with a killed worker, resume jobs after a quota reset.
     "Sweep indexing jobs": ("indexing.tasks.sweep_jobs", 60, "interactive"),
+    # Keep up to date: followed playlists indexed again PLAYLIST_REFRESH_HOURS after their last
+    # job (indexing/follows.py); their jobs run on the interactive queue like anyone's.
+    "Keep playlists up to date": ("indexing.tasks.refresh_followed_playlists", 3600, "polling"),
     # Search: videos whose views changed rank move to their tier (videos/search/tiers.py).
     "Re-tier search": ("videos.tasks.search_retier", 86400, "polling"),
     # Audio: extractions a killed worker or a lost message left behind (media/services.py).
@@ -35,7 +38,7 @@ def beat_schedule_sync() -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Create or update the Celery beat schedule (topic polling) in the database."
+    help = "Create or update the Celery beat schedule (every periodic task) in the database."
 
     def handle(self, *args, **options) -> None:
         for name in beat_schedule_sync():
