@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 from datetime import datetime, tzinfo
 
 from django.http import QueryDict
@@ -252,6 +253,24 @@ def _page_url(request: Request, page: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
+# What the search API reads: its parameters, and DRF's ?format= (json, api).
+KNOWN_PARAMETERS = (*SearchParamsSerializer._declared_fields, "format")
+
+
+def _refuse_unknown_parameters(params: QueryDict) -> None:
+    """A misspelt or guessed parameter (`language=en` for `lang=en`, `chanel=`) was ignored,
+    and the search answered as if it had not been asked: a 400 naming the one meant."""
+    for name in params:
+        if name not in KNOWN_PARAMETERS:
+            close = difflib.get_close_matches(name.lower(), KNOWN_PARAMETERS, n=1, cutoff=0.6)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise SearchInputError(
+                f"Unknown parameter {name[:50]!r}.{hint}"
+                f" The search API reads {', '.join(KNOWN_PARAMETERS)}.",
+                extra={"field": name[:50]},
+            )
+
+
 class SearchApi(APIView):
     """Search videos by title, tags, description and what is said in them."""
 
@@ -268,6 +287,7 @@ class SearchApi(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
+        _refuse_unknown_parameters(request.query_params)
         if "q" not in request.query_params:
             raise SearchInputError("Type something to search for.", extra={"field": "q"})
         page = search_from_params(request.query_params)

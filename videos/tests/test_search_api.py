@@ -188,6 +188,9 @@ def test_previous_from_a_page_past_the_results_is_the_last_page_with_any(client)
         ({"q": "x", "after": "2024-13-01"}, "after: '2024-13-01' is not a date"),
         ({"q": "x after:2024-13-01"}, "after: '2024-13-01' is not a date"),
         ({"q": "x source:radio"}, "source: expects one of topic, playlist"),
+        ({"q": "x", "language": "zz"}, "Unknown parameter 'language'. Did you mean lang?"),
+        ({"q": "x", "chanel": "Bob"}, "Unknown parameter 'chanel'. Did you mean channel?"),
+        ({"q": "x", "zzz": "1"}, "Unknown parameter 'zzz'. The search API reads q, sort,"),
     ],
 )
 def test_bad_input_is_a_400_with_a_message(client, params, message):
@@ -198,6 +201,12 @@ def test_bad_input_is_a_400_with_a_message(client, params, message):
     if ":" in message:  # the field is named once: "duration: duration: ..." was a stutter
         assert body["message"].count(message.split(":")[0] + ":") == 1
     assert "extra" in body
+
+
+def test_format_is_read_and_an_unknown_parameter_names_itself(client, indexed):
+    assert client.get("/api/search/", {"q": "knots", "format": "json"}).status_code == 200
+    body = client.get("/api/search/", {"q": "knots", "languge": "en"}).json()
+    assert body["extra"] == {"field": "languge"}
 
 
 def test_a_query_of_500_characters_is_accepted(client):
