@@ -58,6 +58,10 @@ def test_a_followed_playlist_gets_a_job_when_due_and_not_before(
 
     job = run_job(job, django_capture_on_commit_callbacks)
     assert job.status == IndexJob.Status.DONE
+    browser = Client()
+    browser.force_login(synced)
+    assert "started by the schedule" in browser.get(f"/jobs/{job.pk}/").content.decode()
+    assert browser.get(f"/api/jobs/{job.pk}/").json()["started_by"] == "schedule"
     ended = job.finished_at
     assert follows_refresh(now=ended + timedelta(hours=23, minutes=59)) == {}
     assert IndexJob.objects.count() == 1
