@@ -47,6 +47,22 @@ class JobProgress:
     retries: int
     failures: list[dict] = field(default_factory=list)
     live: dict[str, int] | None = None  # job_live_counts(), from the same snapshot
+    unlisted: int = 0  # cancelled while listing: the playlist's videos never listed
+
+    @property
+    def eta_text(self) -> str:
+        """The time left as people say it ("about 4 min left"); "" when unknown or ended. At
+        the end of a fast job the estimate falls under a second, which read "about 0 s"."""
+        if self.eta_seconds is None or self.finished:
+            return ""
+        seconds = self.eta_seconds
+        if seconds < 1:
+            return "almost done"
+        if seconds < 90:
+            return f"about {round(seconds)} s left"
+        if seconds < 90 * 60:
+            return f"about {round(seconds / 60)} min left"
+        return f"about {seconds / 3600:.1f} h left"
 
     @property
     def finished(self) -> bool:
@@ -75,6 +91,7 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
     """Live figures from Redis while the job runs; the stored counts once it has finished."""
     snap = progress.snapshot(job_id=job.pk)
     live = _live_counts(job, snap)
+    unlisted = 0
     if live is not None:
         counts = {name: live[name] for name in (*OUTCOME_FIELDS, "skipped")}
         total, done, percent = live["total"], snap.done, snap.percent
@@ -94,6 +111,14 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         elif total:
             percent = int(done * 100 / total)
         rate, eta, retries = 0.0, None, job.retries
+        if job.status == IndexJob.Status.CANCELLED and job.dispatched_at is None:
+            # Cancelled while listing: what was listed is not the playlist. Counted against
+            # the playlist's size, a job stopped after 98 of 500 videos no longer reads
+            # "98 / 98 videos · 100 %".
+            unlisted = max(0, job.playlist.item_count - job.hidden - total) if total else 0
+            if unlisted:
+                total += unlisted
+                percent = int(done * 100 / total)
         duration = job.duration_seconds
         if not job.is_active and duration:
             rate = round((total - job.skipped) / duration, 2) if total else 0.0
@@ -116,4 +141,5 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
             for f in latest
         ],
         live=live,
+        unlisted=unlisted,
     )

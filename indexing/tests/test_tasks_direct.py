@@ -189,6 +189,50 @@ def test_cancel_marks_remaining_videos_and_tasks_skip(
         services.index_job_cancel(job=job)
 
 
+def test_a_job_cancelled_while_listing_counts_against_the_playlist_not_what_was_listed(
+    alice, client, yt, django_capture_on_commit_callbacks
+):
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    for video_id in job_video_ids(job)[:2]:
+        services.video_index_run(video_id=video_id, job_id=job.pk)
+    # As the job stood mid-listing: two of its first page's videos settled, the rest of a
+    # playlist of 500 not listed yet.
+    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
+    Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.index_job_cancel(job=job)
+    job.refresh_from_db()
+    shown = selectors.job_progress(job=job)
+    listed = JobVideo.objects.filter(job=job).count()
+    assert shown.counts["cancelled"] == listed - 2
+    assert (shown.done, shown.total, shown.unlisted) == (2, 500, 500 - listed)
+    assert shown.percent == 0  # 2 of 500
+    client.force_login(alice)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "2</strong> / 500 videos · 0 %" in html
+    assert f"{500 - listed} of its videos were never listed, nor indexed." in html
+    api = client.get(f"/api/jobs/{job.pk}/").json()["progress"]
+    assert (api["total"], api["unlisted"], api["done"]) == (500, 500 - listed, 2)
+
+
+def test_the_time_left_reads_as_people_say_it():
+    job = IndexJob(status=IndexJob.Status.RUNNING)
+
+    def left(seconds):
+        return selectors.JobProgress(job, 10, 5, 50, {}, 1.0, seconds, 0).eta_text
+
+    assert left(None) == "" and left(0.0) == left(0.4) == "almost done"
+    assert (left(1.4), left(89), left(90), left(3000)) == (
+        "about 1 s left",
+        "about 89 s left",
+        "about 2 min left",
+        "about 50 min left",
+    )
+    assert left(5400) == "about 1.5 h left"
+    job.status = IndexJob.Status.DONE
+    assert left(12) == ""
+
+
 def test_transient_errors_retry_then_fail_with_their_reason(
     alice, yt, settings, django_capture_on_commit_callbacks
 ):
