@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -35,10 +36,29 @@ class Topic(models.Model):
     """An admin-defined search term polled for new videos by Celery beat."""
 
     name = models.CharField(max_length=200, unique=True)
-    query = models.CharField(max_length=500)
+    query = models.CharField(
+        max_length=500,
+        validators=[RegexValidator(r"\w", "Type the words to search YouTube for.")],
+        help_text="what YouTube is searched for, as in its search box",
+    )
     is_active = models.BooleanField(default=True)
-    language = models.CharField(max_length=16, blank=True, help_text="relevanceLanguage, e.g. en")
-    poll_interval_minutes = models.PositiveIntegerField(default=60)
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z]{2,3}(-[A-Za-z]{2,4})?\Z",
+                "A language code, such as en, pt or zh-Hans (YouTube's relevanceLanguage).",
+            )
+        ],
+        help_text="YouTube's relevanceLanguage: a code such as en, pt or zh-Hans; empty for any",
+    )
+    poll_interval_minutes = models.PositiveIntegerField(
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text="minutes between polls (1 to 10,080, a week); stretched when the keys' daily "
+        "quota cannot pay for every active topic at its own pace",
+    )
     published_after = models.DateTimeField(
         null=True, blank=True, help_text="watermark: newest publish time already seen"
     )
