@@ -11,9 +11,10 @@ from django.conf import settings
 from config.env import env, strict_int
 
 _DEFAULTS = {
-    # A pending video untouched this long is presumed lost (worker killed) and re-queued.
+    # A pending video untouched this long is presumed lost (worker killed) and re-queued; a job
+    # still to be listed, 3 times this long (at least 600 s): its orchestrator is re-queued.
     "INDEXING_SWEEP_AFTER_SECONDS": strict_int("INDEXING_SWEEP_AFTER_SECONDS", 300, minimum=1),
-    # Re-queues of one lost video before it is failed with "lost".
+    # Re-queues of one lost video (or of a job's lost orchestrator) before it fails with "lost".
     "INDEXING_MAX_REQUEUES": strict_int("INDEXING_MAX_REQUEUES", 3, minimum=0),
     # Transient errors (5xx, 429 on the data path, connection) before a video fails.
     "INDEXING_MAX_RETRIES": strict_int("INDEXING_MAX_RETRIES", 5, minimum=0),

@@ -16,6 +16,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# Keep a lock we hold (or take it again if it expired and nobody took it): 1, else 0.
+_RENEW = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] or not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
 
 def lock_acquire(name: str, *, ttl_seconds: float) -> str | None:
     pipe = client().pipeline(transaction=False)
@@ -33,6 +43,15 @@ def lock_acquire_queue(pipe: Pipeline, name: str, *, ttl_seconds: float) -> str:
 
 def lock_release(name: str, token: str) -> bool:
     return bool(client().eval(_RELEASE, 1, f"ti:lock:{name}", token))
+
+
+def lock_renew(name: str, token: str, *, ttl_seconds: float) -> bool:
+    """Another `ttl_seconds` for a lock we hold; False when someone else holds it now."""
+    return bool(client().eval(_RENEW, 1, f"ti:lock:{name}", token, int(ttl_seconds * 1000)))
+
+
+def lock_held(name: str) -> bool:
+    return bool(client().exists(f"ti:lock:{name}"))
 
 
 def lock_release_queue(pipe: Pipeline, name: str, token: str) -> None:

@@ -7,6 +7,8 @@ Keys per job (all expire INDEXING_PROGRESS_TTL_SECONDS after the last write):
   ti:job:{id}:settled  set   youtube ids of videos that reached an outcome in this job
   ti:job:{id}:counts   hash  indexed / no_transcript / unavailable / failed / retries
   ti:job:{id}:cancel   flag  set by Cancel; remaining tasks see it and skip
+  ti:job:{id}:orchestrator  hash  requeues, at (unix seconds): the sweeper re-queued the job's
+                             lost orchestrator (index_playlist) this often, last at `at`
 Per video:
   ti:indexed:{youtube id}  flag  a transcript (or why there is none) was stored: a later task
                                  claims "already indexed" without fetching; a hint only, the
@@ -250,6 +252,22 @@ def requeue_count(*, job_id: int, video_id: str) -> int:
     count = redis.hincrby(key, video_id, 1)
     redis.expire(key, conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
     return int(count)
+
+
+def orchestrator_requeued(*, job_id: int) -> int:
+    """Note that the sweeper re-queued the job's orchestrator now; how often it has so far."""
+    key = _key(job_id, "orchestrator")
+    pipe = client().pipeline(transaction=True)
+    pipe.hincrby(key, "requeues", 1)
+    pipe.hset(key, "at", time.time())
+    pipe.expire(key, conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
+    return int(pipe.execute()[0])
+
+
+def orchestrator_requeued_at(*, job_id: int) -> float | None:
+    """When the sweeper last re-queued the job's orchestrator (unix seconds), if it did."""
+    at = client().hget(_key(job_id, "orchestrator"), "at")
+    return float(at) if at is not None else None
 
 
 def requeued_videos(*, job_id: int) -> int:

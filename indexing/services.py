@@ -72,6 +72,13 @@ PUBLISH_YIELD_EVERY = 10
 # another's 5,000 sees progress within their first 20 videos instead of after the 5,000.
 # Within a job, videos still run in playlist order.
 VIDEO_PRIORITY_STEPS = ((20, 0), (200, 3), (2000, 6))
+# index_playlist's longest retry backoff (indexing/tasks.py): a retry waiting for its ETA is held
+# by a worker, not in the queue, so the sweeper cannot see it (see job_orchestrator_sweep).
+ORCHESTRATOR_RETRY_MAX_SECONDS = 300
+# One delivery of index_playlist lists a job at a time: it holds this lock, renewed each page.
+# Long enough for a page's two YouTube calls with their retries (30 s timeout, 3 tries each);
+# a dead worker's lock delays the sweeper's re-queue of its job by at most this long.
+LISTING_LOCK_SECONDS = 240
 
 
 # --- starting a job -------------------------------------------------------------------------
@@ -293,10 +300,46 @@ def _store_page(
     return pks, [r.youtube_id for r in rows]
 
 
+def _listing_lock_name(job_id: int) -> str:
+    return f"job-listing:{job_id}"
+
+
+@dataclass
+class _ListingLock:
+    """The job's listing lock, held by one delivery of its orchestrator."""
+
+    job_id: int
+    token: str
+
+    def renew(self) -> bool:
+        name = _listing_lock_name(self.job_id)
+        if locks.lock_renew(name, self.token, ttl_seconds=LISTING_LOCK_SECONDS):
+            return True
+        logger.warning("job %s: another delivery took over the listing", self.job_id)
+        return False
+
+
 def playlist_index_run(*, job_id: int) -> None:
     """List the playlist and fan out as it goes: each page's videos get their JobVideo rows and
     their tasks as soon as the page is stored, so transcripts are being fetched while the rest
-    of a long playlist is still being listed (the listing of 3000 videos took ~4 s)."""
+    of a long playlist is still being listed (the listing of 3000 videos took ~4 s).
+
+    One delivery lists a job at a time: the listing lock is taken before the claim (which also
+    takes a running job not yet dispatched, a dead worker's), so a second delivery (the sweeper
+    re-queued an orchestrator it thought lost, Redis handed a message back) returns without
+    touching the job while the first lists; a retry after a transient error finds it free."""
+    name = _listing_lock_name(job_id)
+    token = locks.lock_acquire(name, ttl_seconds=LISTING_LOCK_SECONDS)
+    if token is None:
+        logger.info("job %s: another delivery is listing it", job_id)
+        return
+    try:
+        _list_and_fan_out(job_id, _ListingLock(job_id, token))
+    finally:
+        locks.lock_release(name, token)
+
+
+def _list_and_fan_out(job_id: int, lock: _ListingLock) -> None:
     job = _claim_for_listing(job_id)
     if job is None:
         return
@@ -311,7 +354,9 @@ def playlist_index_run(*, job_id: int) -> None:
         listing = _list_playlist(
             client,
             job.playlist,
-            on_page=lambda ids, pks: _fan_out_page(job, ids, pks, relist, published),
+            on_page=lambda ids, pks: (
+                lock.renew() and _fan_out_page(job, ids, pks, relist, published)
+            ),
         )
         if client.credentials is not None:
             playlist_services.google_credentials_store(
@@ -943,11 +988,84 @@ def _queue_backlog() -> int:
         return 0
 
 
+# A job still to be listed: queued, or running but not dispatched yet (its listing not ended).
+UNLISTED = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, dispatched_at__isnull=True)
+
+
+def orchestrator_lost_after() -> timedelta:
+    """How long a job still to be listed may show no sign of life before its orchestrator is
+    presumed lost: 3 sweeps' worth (15 min by default), and never under twice index_playlist's
+    longest retry backoff. Each retry's claim renews the job's started_at, so a job retrying
+    after transient errors shows life at least every 300 s plus its listing's time: 15 minutes
+    is three such periods, room for a slow listing and for a message a busy worker prefetched."""
+    sweep_after = conf.get("INDEXING_SWEEP_AFTER_SECONDS")
+    return timedelta(seconds=max(3 * sweep_after, 2 * ORCHESTRATOR_RETRY_MAX_SECONDS))
+
+
+def job_orchestrator_sweep(*, job_id: int) -> str:
+    """Make sure a job still to be listed gets an orchestrator (index_playlist): a queued job
+    whose message was lost (Redis restarted without persistence or was flushed, the publish
+    after commit failed) or a running one whose orchestrator died mid-listing with its message
+    would otherwise wait forever, and Keep up to date would never start its playlist again.
+
+    Sign of life, the latest of: the job's created_at; its started_at (set by every claim for
+    listing, each retry of index_playlist's included); its JobVideo rows' updated_at (written
+    page by page while listing, and by its videos' tasks); the sweeper's last re-queue of its
+    orchestrator (Redis); and the listing lock, held and renewed each page by an orchestrator
+    listing it right now, however slowly. None for `orchestrator_lost_after()` and no message
+    waiting in the interactive queue (an ETA'd retry is held by a worker, hence the margin):
+    the orchestrator is queued again; a second one is harmless (the listing lock, the claim).
+    After INDEXING_MAX_REQUEUES re-queues the job fails with the reason, its pending videos too.
+    """
+    job = IndexJob.objects.filter(UNLISTED, pk=job_id).first()
+    if job is None:
+        return "idle"
+    if _orchestrator_alive(job) or locks.lock_held(_listing_lock_name(job_id)):
+        return "alive"
+    if _queue_backlog():
+        return "queued"  # messages are waiting: the job's may be among them
+    requeues = progress.orchestrator_requeued(job_id=job_id)
+    if requeues > conf.get("INDEXING_MAX_REQUEUES"):
+        _orchestrator_give_up(job, requeues - 1)
+        return "failed"
+    logger.warning("job %s (%s): re-queueing its lost orchestrator", job_id, job.status)
+    _queue_orchestrator(job_id)
+    return "requeued orchestrator"
+
+
+def _orchestrator_alive(job: IndexJob) -> bool:
+    since = timezone.now() - orchestrator_lost_after()
+    seen = [job.created_at, job.started_at]
+    seen.append(JobVideo.objects.filter(job_id=job.pk).aggregate(m=Max("updated_at"))["m"])
+    requeued = progress.orchestrator_requeued_at(job_id=job.pk)
+    if requeued is not None:
+        seen.append(datetime.fromtimestamp(requeued, tz=since.tzinfo))
+    return any(at is not None and at > since for at in seen)
+
+
+def _orchestrator_give_up(job: IndexJob, requeues: int) -> None:
+    times = f"{requeues} re-queue{'' if requeues == 1 else 's'}"
+    if job.status == Status.QUEUED:
+        reason = f"lost: no worker started the job after {times}"
+    else:
+        reason = f"lost: the playlist's listing stopped and did not resume after {times}"
+    with transaction.atomic():
+        _job_fail(job.pk, reason)
+        JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.PENDING).update(
+            outcome=Outcome.FAILED, reason=reason, updated_at=timezone.now()
+        )
+    job_finish(job_id=job.pk)  # the counts of a job that no longer runs
+
+
 def jobs_sweep() -> dict[str, str]:
-    """Sweep every running job, and resume waiting_quota jobs whose reset time has passed."""
+    """Sweep every running job, re-queue the lost orchestrators of jobs still to be listed, and
+    resume waiting_quota jobs whose reset time has passed."""
     results = {}
-    for job_id in IndexJob.objects.filter(status=Status.RUNNING).values_list("pk", flat=True):
+    dispatched = IndexJob.objects.filter(status=Status.RUNNING, dispatched_at__isnull=False)
+    for job_id in dispatched.values_list("pk", flat=True):
         results[str(job_id)] = job_sweep(job_id=job_id)
+    for job_id in IndexJob.objects.filter(UNLISTED).values_list("pk", flat=True):
+        results[str(job_id)] = job_orchestrator_sweep(job_id=job_id)
     due = IndexJob.objects.filter(status=Status.WAITING_QUOTA, resume_at__lte=timezone.now())
     for job_id in due.values_list("pk", flat=True):
         _queue_orchestrator(job_id)

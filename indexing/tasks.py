@@ -25,7 +25,7 @@ RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": T
     bind=True,
     autoretry_for=(TransientError,),
     retry_backoff=5,
-    retry_backoff_max=300,
+    retry_backoff_max=services.ORCHESTRATOR_RETRY_MAX_SECONDS,  # the sweeper allows for it
     retry_jitter=True,
     max_retries=8,
     **RELIABLE,
@@ -42,8 +42,8 @@ def index_playlist(self, job_id: int) -> None:
             raise
         except Exception as exc:
             # Anything else will fail again on a retry (a bug, a stored token this deployment
-            # cannot decrypt...): the job fails with the reason instead of staying "running"
-            # forever (the sweeper only watches jobs whose videos were fanned out).
+            # cannot decrypt...): the job fails with the reason now, instead of being re-queued
+            # by the sweeper until it gives up on it as lost.
             logger.exception("job %s: the orchestrator failed", job_id)
             services._job_fail(job_id, f"indexing could not start: {exc}")
 
