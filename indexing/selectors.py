@@ -47,7 +47,7 @@ class JobProgress:
     retries: int
     failures: list[dict] = field(default_factory=list)
     live: dict[str, int] | None = None  # job_live_counts(), from the same snapshot
-    unlisted: int = 0  # cancelled while listing: the playlist's videos never listed
+    unlisted: int = 0  # cancelled or failed while listing: the playlist's videos never listed
 
     @property
     def eta_text(self) -> str:
@@ -78,6 +78,9 @@ class JobProgress:
     def listing(self) -> bool:
         """The playlist is still being listed: `total` is what was found so far, not the end."""
         return self.job.is_active and self.job.dispatched_at is None
+
+
+STOPPED_WHILE_LISTING = (IndexJob.Status.CANCELLED, IndexJob.Status.FAILED)
 
 
 def _cancelled_count(job: IndexJob) -> int:
@@ -111,9 +114,9 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         elif total:
             percent = int(done * 100 / total)
         rate, eta, retries = 0.0, None, job.retries
-        if job.status == IndexJob.Status.CANCELLED and job.dispatched_at is None:
-            # Cancelled while listing: what was listed is not the playlist. Counted against
-            # the playlist's size, a job stopped after 98 of 500 videos no longer reads
+        if job.status in STOPPED_WHILE_LISTING and job.dispatched_at is None:
+            # Cancelled or failed while listing: what was listed is not the playlist. Counted
+            # against the playlist's size, a job stopped after 98 of 500 videos no longer reads
             # "98 / 98 videos · 100 %".
             unlisted = max(0, job.playlist.item_count - job.hidden - total) if total else 0
             if unlisted:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from config.api import ApplicationError
@@ -209,9 +209,35 @@ def _claim_for_listing(job_id: int) -> IndexJob | None:
 
 def _job_fail(job_id: int, message: str) -> None:
     logger.info("job %s failed: %s", job_id, message)
-    IndexJob.objects.filter(pk=job_id, status__in=IndexJob.ACTIVE).update(
-        status=Status.FAILED, message=message[:500], finished_at=timezone.now()
+    with transaction.atomic():
+        failed = IndexJob.objects.filter(pk=job_id, status__in=IndexJob.ACTIVE).update(
+            status=Status.FAILED, message=message[:500], finished_at=timezone.now()
+        )
+        if failed:
+            transaction.on_commit(lambda: _failed_job_videos_go_on(job_id))
+
+
+def _failed_job_videos_go_on(job_id: int) -> None:
+    """A job failed part-way through its listing (a later page answered 404, the Google grant
+    was revoked, a bug): the pages fanned out before have their videos' messages out, and those
+    videos were real work. They go on; the job stays failed with its reason, and its figures
+    count them once they settle: the live state gets its `todo` as at the end of a listing, so
+    the last of them to settle queues finish_job, and the sweeper re-queues lost ones
+    (job_sweep watches a failed job's pending videos too)."""
+    counts = JobVideo.objects.filter(job_id=job_id).aggregate(
+        total=Count("id"),
+        skipped=Count("id", filter=Q(outcome=Outcome.SKIPPED)),
+        pending=Count("id", filter=Q(outcome=Outcome.PENDING)),
     )
+    total, skipped = counts["total"], counts["skipped"]
+    if not counts["pending"]:
+        if total:
+            job_finish(job_id=job_id)  # every listed video has settled already: its counts
+        return
+    snap = progress.snapshot(job_id=job_id)
+    # A re-listing (after a quota wait) does not count its pages in Redis: rebuild from rows.
+    stale = not snap.found or (snap.total, snap.skipped) != (total, skipped)
+    _dispatched(job_id, total, skipped, relist=stale)
 
 
 def _job_wait_quota(job_id: int, reset_at: datetime) -> None:
@@ -924,12 +950,18 @@ def _republish(job_id: int, video_ids: list[str]) -> None:
 # --- the sweeper ----------------------------------------------------------------------------
 
 
+# Jobs whose videos the sweeper watches: running ones once dispatched, and failed ones (failed
+# while listing, with the pages fanned out before still running: _failed_job_videos_go_on).
+SWEPT = Q(status=Status.RUNNING, dispatched_at__isnull=False) | Q(status=Status.FAILED)
+
+
 def job_sweep(*, job_id: int) -> str:
-    """Make sure a running job ends: finish it when nothing is pending; when it has made no
-    progress for INDEXING_SWEEP_AFTER_SECONDS and the queue is empty, its pending videos' messages
-    were lost (a worker killed mid-task): re-queue them, and fail those re-queued too often."""
-    job = IndexJob.objects.filter(pk=job_id, status=Status.RUNNING).first()
-    if job is None or job.dispatched_at is None:
+    """Make sure a running job ends (or a failed one's videos still pending settle): finish it
+    when nothing is pending; when it has made no progress for INDEXING_SWEEP_AFTER_SECONDS and the
+    queue is empty, its pending videos' messages were lost (a worker killed mid-task): re-queue
+    them, and fail those re-queued too often. A failed job keeps its status and message."""
+    job = IndexJob.objects.filter(SWEPT, pk=job_id).first()
+    if job is None:
         return "idle"
     pending = JobVideo.objects.filter(job_id=job_id, outcome=Outcome.PENDING)
     if not pending.exists():
@@ -938,7 +970,8 @@ def job_sweep(*, job_id: int) -> str:
     after = timedelta(seconds=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
     now = timezone.now()
     last = JobVideo.objects.filter(job_id=job_id).aggregate(m=Max("updated_at"))["m"]
-    if (last and last > now - after) or job.dispatched_at > now - after:
+    since = job.dispatched_at or job.finished_at  # a failed job's: when it failed
+    if (last and last > now - after) or (since and since > now - after):
         return "alive"
     if _queue_backlog():
         return "queued"  # messages are waiting: the job is slow, not lost
@@ -1058,11 +1091,15 @@ def _orchestrator_give_up(job: IndexJob, requeues: int) -> None:
 
 
 def jobs_sweep() -> dict[str, str]:
-    """Sweep every running job, re-queue the lost orchestrators of jobs still to be listed, and
-    resume waiting_quota jobs whose reset time has passed."""
+    """Sweep every running job (and every failed one with videos pending), re-queue the lost
+    orchestrators of jobs still to be listed, and resume waiting_quota jobs whose reset time
+    has passed."""
     results = {}
-    dispatched = IndexJob.objects.filter(status=Status.RUNNING, dispatched_at__isnull=False)
-    for job_id in dispatched.values_list("pk", flat=True):
+    pending = JobVideo.objects.filter(job=OuterRef("pk"), outcome=Outcome.PENDING)
+    watched = Q(status=Status.RUNNING, dispatched_at__isnull=False) | Q(
+        Exists(pending), status=Status.FAILED
+    )
+    for job_id in IndexJob.objects.filter(watched).values_list("pk", flat=True):
         results[str(job_id)] = job_sweep(job_id=job_id)
     for job_id in IndexJob.objects.filter(UNLISTED).values_list("pk", flat=True):
         results[str(job_id)] = job_orchestrator_sweep(job_id=job_id)

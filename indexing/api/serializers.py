@@ -67,10 +67,12 @@ class ProgressSerializer(serializers.Serializer):
         help_text="the playlist is still being listed: total counts the videos found so far"
     )
     total = serializers.IntegerField(
-        help_text="the videos to index; for a job cancelled while listing, the playlist's size"
+        help_text="the videos to index; for a job cancelled or failed while listing, the "
+        "playlist's size"
     )
     unlisted = serializers.IntegerField(
-        help_text="a job cancelled while listing: the playlist's videos never listed (in total)"
+        help_text="a job cancelled or failed while listing: the playlist's videos never listed "
+        "(in total)"
     )
     done = serializers.IntegerField()
     percent = serializers.IntegerField()
