@@ -902,11 +902,23 @@ def index_job_retry_failed(*, job: IndexJob) -> IndexJob:
 
 
 def _relist(job: IndexJob) -> IndexJob:
+    """List the job again; the videos it had listed and failed (before its listing failed)
+    run again with it: pending, and no longer settled in its live state, else the re-listing
+    published them and their tasks saw them settled and did nothing."""
+    failed = JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.FAILED)
+    failed_ids = list(failed.values_list("video__youtube_id", flat=True))
+
+    def requeue() -> None:
+        if failed_ids and progress.snapshot(job_id=job.pk).found:
+            progress.unsettle(job_id=job.pk, video_ids=failed_ids)
+        _queue_orchestrator(job.pk)
+
     with _reactivating():
         IndexJob.objects.filter(pk=job.pk).update(
             status=Status.QUEUED, message="", finished_at=None, resume_at=None
         )
-        transaction.on_commit(lambda: _queue_orchestrator(job.pk))
+        failed.update(outcome=Outcome.PENDING, reason="", attempts=0, updated_at=timezone.now())
+        transaction.on_commit(requeue)
     return IndexJob.objects.get(pk=job.pk)
 
 

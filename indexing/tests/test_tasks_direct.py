@@ -261,6 +261,32 @@ def test_transient_errors_retry_then_fail_with_their_reason(
     assert Transcript.objects.get(video__youtube_id=other).status == "failed"
 
 
+def test_retrying_a_job_that_failed_while_listing_runs_its_failed_videos_again(
+    alice, yt, settings, django_capture_on_commit_callbacks
+):
+    settings.INDEXING_MAX_RETRIES = 0
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    video_id = next(v for v in job_video_ids(job) if _has_english_track(yt, v))
+    yt.control.fail_next("transcript", status=500, count=1)
+    assert services.video_index_run(video_id=video_id, job_id=job.pk) == "failed"
+    run_videos(job.pk)
+    # As a job whose listing then failed (the grant revoked on a later page) stands.
+    IndexJob.objects.filter(pk=job.pk).update(
+        status="failed", message="Google access was revoked or expired", dispatched_at=None
+    )
+    job.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=False):
+        services.index_job_retry_failed(job=job)
+    assert JobVideo.objects.get(job=job, video__youtube_id=video_id).outcome == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.playlist_index_run(job_id=job.pk)
+    run_videos(job.pk)
+    assert JobVideo.objects.get(job=job, video__youtube_id=video_id).outcome == "indexed"
+    assert Transcript.objects.get(video__youtube_id=video_id).status == "fetched"
+    job.refresh_from_db()
+    assert job.status == "done" and job.failed == 0
+
+
 def test_an_ip_block_backs_off_longer_and_slows_everyone(
     alice, yt, settings, django_capture_on_commit_callbacks
 ):
