@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from config.crypto import mask
 
 admin.site.register(User, UserAdmin)
@@ -19,5 +19,6 @@ class MaskedTokenAdmin(TokenAdmin):
         return mask(token.key)
 
 
+# Registered as ApiToken, whose str() is masked: DRF's is the key (see ApiToken).
 admin.site.unregister(TokenProxy)
-admin.site.register(TokenProxy, MaskedTokenAdmin)
+admin.site.register(ApiToken, MaskedTokenAdmin)

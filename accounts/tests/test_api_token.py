@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -82,5 +83,25 @@ def test_the_footer_links_to_it_for_people_signed_in(client, user):
 
 def test_the_admin_lists_tokens_masked(staff_client, user):
     token = Token.objects.create(user=user)
-    html = staff_client.get(reverse("admin:authtoken_tokenproxy_changelist")).content.decode()
+    html = staff_client.get(reverse("admin:accounts_apitoken_changelist")).content.decode()
     assert token.key not in html and mask(token.key) in html
+
+
+def test_the_admins_pages_messages_and_log_of_a_token_mask_it(staff_client, user):
+    # The admin names an object by str(), which DRF makes the key: its change, delete and
+    # history pages showed it, and deleting it kept it in the admin's log (Recent actions).
+    token = Token.objects.create(user=user)
+    pages = [
+        staff_client.get(reverse(f"admin:accounts_apitoken_{view}", args=[user.pk]))
+        for view in ("change", "delete", "history")
+    ]
+    deleted = staff_client.post(
+        reverse("admin:accounts_apitoken_delete", args=[user.pk]), {"post": "yes"}, follow=True
+    )
+    assert not Token.objects.exists()
+    pages += [deleted, staff_client.get(reverse("admin:index"))]
+    for page in pages:
+        assert page.status_code == 200
+        assert token.key not in page.content.decode()
+    assert mask(token.key) in deleted.content.decode()
+    assert [entry.object_repr for entry in LogEntry.objects.all()] == [mask(token.key)]
