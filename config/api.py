@@ -78,3 +78,31 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         response.data = {"message": _first_message(response.data), "extra": {}}
     return response
+
+
+PAGINATED_PREFIX = "#/components/schemas/Paginated"
+
+
+def schema_add_common_errors(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: the errors every operation can answer, which no
+    view declares one by one. A 401 wherever a token is read (none where one is needed, or a
+    wrong one anywhere: DRF refuses a bad token even where anonymous callers are welcome), and
+    a 404 for a page past the last of a paged list (or a page or cursor that is none)."""
+    unauthorized = {
+        "description": "No credentials where they are needed, or a wrong token "
+        "(WWW-Authenticate: Token)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    past_the_end = {
+        "description": "A page past the last, or a page number or cursor that is not one",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if any("tokenAuth" in scheme for scheme in operation.get("security", [])):
+                responses.setdefault("401", unauthorized)
+            ok = responses.get("200", {}).get("content", {}).get("application/json", {})
+            if ok.get("schema", {}).get("$ref", "").startswith(PAGINATED_PREFIX):
+                responses.setdefault("404", past_the_end)
+    return result

@@ -16,7 +16,9 @@ class JobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     playlist_id = serializers.CharField(source="playlist.youtube_id")
     playlist_title = serializers.CharField(source="playlist.title")
-    duration_seconds = serializers.FloatField(read_only=True)
+    duration_seconds = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="null until the job starts"
+    )
 
     class Meta:
         model = IndexJob
@@ -81,6 +83,16 @@ class ProgressSerializer(serializers.Serializer):
     eta_seconds = serializers.FloatField(allow_null=True)
     retries = serializers.IntegerField()
     failures = FailureSerializer(many=True)
+
+
+class JobWithProgressSerializer(JobSerializer):
+    """A job as its own address answers (detail, cancel, retry): with its live progress.
+    For the schema; job_with_progress builds it."""
+
+    progress = ProgressSerializer(read_only=True)
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "progress"]
 
 
 def job_with_progress(progress: JobProgress, request) -> dict:

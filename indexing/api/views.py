@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -12,7 +12,12 @@ from rest_framework.views import APIView
 
 from config.api import ErrorSerializer, started_response
 from indexing import selectors, services
-from indexing.api.serializers import JobSerializer, JobStartSerializer, job_with_progress
+from indexing.api.serializers import (
+    JobSerializer,
+    JobStartSerializer,
+    JobWithProgressSerializer,
+    job_with_progress,
+)
 from indexing.models import IndexJob
 from playlists.services import playlist_id_parse
 
@@ -43,7 +48,14 @@ class JobListApi(ListAPIView):
             202: JobSerializer,
             200: JobSerializer,
             400: ErrorSerializer,
-            403: ErrorSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description="No token, a wrong one, or your Google sign-in expired or was "
+                "revoked (sign in with Google again)",
+            ),
+            403: OpenApiResponse(ErrorSerializer, description="Someone else's private playlist"),
+            404: OpenApiResponse(ErrorSerializer, description="Your account has no Liked videos"),
+            503: OpenApiResponse(ErrorSerializer, description="YouTube did not answer"),
         },
     )
     def post(self, request):
@@ -63,7 +75,7 @@ class JobDetailApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: JobSerializer, 404: ErrorSerializer})
+    @extend_schema(responses={200: JobWithProgressSerializer, 404: ErrorSerializer})
     def get(self, request, pk: int):
         job = _own_job(request, pk)
         return Response(job_with_progress(selectors.job_progress(job=job), request))
@@ -72,7 +84,14 @@ class JobDetailApi(APIView):
 class JobCancelApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: JobSerializer, 409: ErrorSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: JobWithProgressSerializer,
+            404: ErrorSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The job is not running"),
+        },
+    )
     def post(self, request, pk: int):
         job = services.index_job_cancel(job=_own_job(request, pk))
         return Response(job_with_progress(selectors.job_progress(job=job), request))
@@ -81,7 +100,18 @@ class JobCancelApi(APIView):
 class JobRetryFailedApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={202: JobSerializer, 400: ErrorSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            202: JobWithProgressSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The job has no failed videos"),
+            404: ErrorSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The job has not finished, or another job of its playlist runs",
+            ),
+        },
+    )
     def post(self, request, pk: int):
         job = services.index_job_retry_failed(job=_own_job(request, pk))
         data = job_with_progress(selectors.job_progress(job=job), request)
