@@ -114,6 +114,10 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         elif total:
             percent = int(done * 100 / total)
         rate, eta, retries = 0.0, None, job.retries
+        duration = job.duration_seconds
+        if not job.is_active and duration:
+            # Over the videos it listed: those never listed took none of its time.
+            rate = round((total - job.skipped) / duration, 2) if total else 0.0
         if job.status in STOPPED_WHILE_LISTING and job.dispatched_at is None:
             # Cancelled or failed while listing: what was listed is not the playlist. Counted
             # against the playlist's size, a job stopped after 98 of 500 videos no longer reads
@@ -122,9 +126,6 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
             if unlisted:
                 total += unlisted
                 percent = int(done * 100 / total)
-        duration = job.duration_seconds
-        if not job.is_active and duration:
-            rate = round((total - job.skipped) / duration, 2) if total else 0.0
     latest = (
         JobVideo.objects.filter(job=job, outcome=JobVideo.Outcome.FAILED)
         .select_related("video")

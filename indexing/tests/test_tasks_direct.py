@@ -215,6 +215,23 @@ def test_a_job_cancelled_while_listing_counts_against_the_playlist_not_what_was_
     assert (api["total"], api["unlisted"], api["done"]) == (500, 500 - listed, 2)
 
 
+def test_the_rate_of_a_job_stopped_while_listing_counts_the_videos_it_did(
+    alice, yt, django_capture_on_commit_callbacks
+):
+    # Its total counts the playlist's videos never listed; they took none of its time.
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    for video_id in job_video_ids(job)[:2]:
+        services.video_index_run(video_id=video_id, job_id=job.pk)
+    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
+    Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.index_job_cancel(job=job)
+    job.refresh_from_db()
+    job.started_at = job.finished_at - timedelta(seconds=10)
+    shown = selectors.job_progress(job=job)
+    assert shown.total == 500 and shown.rate == 0.2  # 2 videos in 10 s, not 498
+
+
 def test_the_time_left_reads_as_people_say_it():
     job = IndexJob(status=IndexJob.Status.RUNNING)
 
