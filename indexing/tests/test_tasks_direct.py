@@ -189,19 +189,24 @@ def test_cancel_marks_remaining_videos_and_tasks_skip(
         services.index_job_cancel(job=job)
 
 
+def cancelled_while_listing(alice, yt, callbacks) -> IndexJob:
+    """A job cancelled as it stood mid-listing: two of its first page's videos settled, the
+    rest of a playlist of 500 not listed yet."""
+    job = listed_job(alice, yt, callbacks)
+    for video_id in job_video_ids(job)[:2]:
+        services.video_index_run(video_id=video_id, job_id=job.pk)
+    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
+    Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
+    with callbacks(execute=True):
+        services.index_job_cancel(job=job)
+    job.refresh_from_db()
+    return job
+
+
 def test_a_job_cancelled_while_listing_counts_against_the_playlist_not_what_was_listed(
     alice, client, yt, django_capture_on_commit_callbacks
 ):
-    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
-    for video_id in job_video_ids(job)[:2]:
-        services.video_index_run(video_id=video_id, job_id=job.pk)
-    # As the job stood mid-listing: two of its first page's videos settled, the rest of a
-    # playlist of 500 not listed yet.
-    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
-    Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.index_job_cancel(job=job)
-    job.refresh_from_db()
+    job = cancelled_while_listing(alice, yt, django_capture_on_commit_callbacks)
     shown = selectors.job_progress(job=job)
     listed = JobVideo.objects.filter(job=job).count()
     assert shown.counts["cancelled"] == listed - 2
@@ -219,14 +224,7 @@ def test_the_rate_of_a_job_stopped_while_listing_counts_the_videos_it_did(
     alice, yt, django_capture_on_commit_callbacks
 ):
     # Its total counts the playlist's videos never listed; they took none of its time.
-    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
-    for video_id in job_video_ids(job)[:2]:
-        services.video_index_run(video_id=video_id, job_id=job.pk)
-    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
-    Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.index_job_cancel(job=job)
-    job.refresh_from_db()
+    job = cancelled_while_listing(alice, yt, django_capture_on_commit_callbacks)
     job.started_at = job.finished_at - timedelta(seconds=10)
     shown = selectors.job_progress(job=job)
     assert shown.total == 500 and shown.rate == 0.2  # 2 videos in 10 s, not 498
