@@ -9,6 +9,7 @@ Keys per job (all expire INDEXING_PROGRESS_TTL_SECONDS after the last write):
   ti:job:{id}:cancel   flag  set by Cancel; remaining tasks see it and skip
   ti:job:{id}:orchestrator  hash  requeues, at (unix seconds): the sweeper re-queued the job's
                              lost orchestrator (index_playlist) this often, last at `at`
+                             (Retry sets 0, now)
 Per video:
   ti:indexed:{youtube id}  flag  a transcript (or why there is none) was stored: a later task
                                  claims "already indexed" without fetching; a hint only, the
@@ -262,6 +263,16 @@ def orchestrator_requeued(*, job_id: int) -> int:
     pipe.hset(key, "at", time.time())
     pipe.expire(key, conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
     return int(pipe.execute()[0])
+
+
+def orchestrator_queued_anew(*, job_id: int) -> None:
+    """The job's orchestrator was queued by a person (Retry): no re-queues so far, and now is
+    its latest sign of life, as if the sweeper had just queued it."""
+    key = _key(job_id, "orchestrator")
+    pipe = client().pipeline(transaction=True)
+    pipe.hset(key, mapping={"requeues": 0, "at": time.time()})
+    pipe.expire(key, conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
+    pipe.execute()
 
 
 def orchestrator_requeued_at(*, job_id: int) -> float | None:

@@ -911,6 +911,9 @@ def _relist(job: IndexJob) -> IndexJob:
     def requeue() -> None:
         if failed_ids and progress.snapshot(job_id=job.pk).found:
             progress.unsettle(job_id=job.pk, video_ids=failed_ids)
+        # The sweeper counts this job's re-queues afresh (a job it failed as lost would else
+        # fail again at its first look) and from now (its created_at and started_at are old).
+        progress.orchestrator_queued_anew(job_id=job.pk)
         _queue_orchestrator(job.pk)
 
     with _reactivating():

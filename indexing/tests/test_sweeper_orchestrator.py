@@ -62,6 +62,12 @@ def silent_since(job: IndexJob, ago: timedelta) -> None:
     JobVideo.objects.filter(job=job).update(updated_at=past)
 
 
+def last_queued(redis_client, job: IndexJob, ago: timedelta) -> None:
+    """The sweeper's last re-queue of the job's orchestrator was `ago`."""
+    at = (timezone.now() - ago).timestamp()
+    redis_client.hset(f"ti:job:{job.pk}:orchestrator", "at", at)
+
+
 def run_orchestrator_from_queue(redis_client, job: IndexJob) -> None:
     """A worker takes the re-queued index_playlist message and runs it."""
     assert orchestrators(redis_client, job) == 1
@@ -240,9 +246,7 @@ def test_a_job_whose_orchestrator_is_lost_again_and_again_fails_with_the_reason(
     # The re-queue counts as a sign of life: the next sweeps wait the whole threshold again.
     assert set(services.jobs_sweep().values()) == {"alive"}
     for job in (queued, running):
-        redis_client.hset(
-            f"ti:job:{job.pk}:orchestrator", "at", (timezone.now() - HOUR).timestamp()
-        )
+        last_queued(redis_client, job, HOUR)
 
     assert set(services.jobs_sweep().values()) == {"failed"}
     queued.refresh_from_db()
@@ -259,3 +263,31 @@ def test_a_job_whose_orchestrator_is_lost_again_and_again_fails_with_the_reason(
     assert running.total == videos.count()
     assert services.jobs_sweep() == {}  # and nothing is swept any more
     assert orchestrators(redis_client, queued) == orchestrators(redis_client, running) == 0
+
+
+def test_retrying_a_job_failed_as_lost_gives_its_orchestrator_its_re_queues_again(
+    alice, yt, settings, redis_client, django_capture_on_commit_callbacks
+):
+    settings.INDEXING_MAX_REQUEUES = 1
+    job = start(alice, yt, django_capture_on_commit_callbacks)
+    for outcome in ("requeued orchestrator", "failed"):
+        drop_queue(redis_client)
+        silent_since(job, HOUR)
+        last_queued(redis_client, job, HOUR)
+        assert services.job_orchestrator_sweep(job_id=job.pk) == outcome
+    job.refresh_from_db()
+    assert job.message == "lost: no worker started the job after 1 re-queue"
+
+    # Retry failed, while the workers are still away: its message is lost again.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.index_job_retry_failed(job=job)
+    drop_queue(redis_client)
+    silent_since(job, HOUR)
+    assert services.job_orchestrator_sweep(job_id=job.pk) == "alive"  # retried a moment ago
+    last_queued(redis_client, job, HOUR)
+    # Re-queued as a new job's would be, not failed at once for the re-queues before the retry.
+    assert services.job_orchestrator_sweep(job_id=job.pk) == "requeued orchestrator"
+    run_orchestrator_from_queue(redis_client, job)
+    run_videos(job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.DONE
