@@ -204,7 +204,7 @@ def test_a_visitor_cannot_turn_it_on(client, yt, alice):
 def test_the_schema_documents_the_patch(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     patch = schema["paths"]["/api/playlists/{playlist_id}/"]["patch"]
-    assert set(patch["responses"]) == {"200", "400", "404"}
+    assert set(patch["responses"]) == {"200", "400", "401", "404"}
     body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
     fields = schema["components"]["schemas"][body]
     assert fields["properties"]["keep_up_to_date"]["type"] == "boolean"
