@@ -28,9 +28,13 @@ class ApplicationError(Exception):
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """DRF's pages, saying why a page does not exist (Django's paginator knows) instead of
-    "Invalid page.": "page 0: That page number is less than 1."."""
+    "Invalid page.": "page 0: That page number is less than 1.". `?page_size=` (at most 100)
+    as on /api/videos/ and /api/search/: without it here, a script asking for 100 jobs a page
+    got 20 and no word why."""
 
     invalid_page_message = "page {page_number}: {message}."
+    page_size_query_param = "page_size"
+    max_page_size = 100
 
 
 def started_response(data: dict, *, created: bool) -> Response:
