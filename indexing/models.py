@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from config.crypto import mask
+from config.display import related_str
 
 
 class ApiKey(models.Model):
@@ -180,4 +181,5 @@ class JobVideo(models.Model):
 
     def __str__(self) -> str:
         # The job's inline in the admin selects the video with the rows.
-        return f"{self.video} in job {self.job_id}: {self.get_outcome_display()}"
+        video = related_str(self, "video")
+        return f"{video} in job {self.job_id}: {self.get_outcome_display()}"

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from config.display import RowsWithTheirNames
 from media.models import AudioExtraction
 
 
 @admin.register(AudioExtraction)
-class AudioExtractionAdmin(admin.ModelAdmin):
+class AudioExtractionAdmin(RowsWithTheirNames, admin.ModelAdmin):
     list_display = [
         "video",
         "user",

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from config.display import related_str
+
 
 class AudioExtraction(models.Model):
     class Status(models.TextChoices):
@@ -52,8 +54,9 @@ class AudioExtraction(models.Model):
 
     def __str__(self) -> str:
         # The admin selects the video and the user with the rows (list_select_related).
-        who = self.user.email or self.user.get_username()
-        return f"audio of {self.video} for {who}: {self.get_status_display()}"
+        who = related_str(self, "user", lambda user: user.email or user.get_username())
+        video = related_str(self, "video")
+        return f"audio of {video} for {who}: {self.get_status_display()}"
 
     @property
     def is_active(self) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, Exists, OuterRef
 
+from config.display import RowsWithTheirNames
 from playlists.models import GoogleAccount, Playlist, PlaylistFollow, PlaylistItem
 
 
@@ -63,7 +64,7 @@ class PlaylistAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlaylistFollow)
-class PlaylistFollowAdmin(admin.ModelAdmin):
+class PlaylistFollowAdmin(RowsWithTheirNames, admin.ModelAdmin):
     """Keep up to date, per person and playlist: when the schedule last looked at it and why
     it started no job then (its jobs are under Indexing → Index jobs, started by: schedule)."""
 
@@ -76,7 +77,7 @@ class PlaylistFollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlaylistItem)
-class PlaylistItemAdmin(admin.ModelAdmin):
+class PlaylistItemAdmin(RowsWithTheirNames, admin.ModelAdmin):
     list_display = ["playlist", "position", "video", "added_at"]
     search_fields = ["playlist__youtube_id", "video__youtube_id", "video__title"]
     list_select_related = ["playlist", "video"]

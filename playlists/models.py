@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from config.crypto import EncryptedTextField
+from config.display import related_str
 
 LIKED_ID = "LL"
 
@@ -80,7 +81,8 @@ class PlaylistItem(models.Model):
 
     def __str__(self) -> str:
         # The admin selects the playlist and the video with the rows (list_select_related).
-        return f"{self.playlist}, position {self.position}: {self.video}"
+        playlist, video = related_str(self, "playlist"), related_str(self, "video")
+        return f"{playlist}, position {self.position}: {video}"
 
 
 class PlaylistFollow(models.Model):
@@ -114,4 +116,5 @@ class PlaylistFollow(models.Model):
 
     def __str__(self) -> str:
         # The admin selects the user and the playlist with the rows (list_select_related).
-        return f"{self.user} keeps {self.playlist} up to date"
+        user, playlist = related_str(self, "user"), related_str(self, "playlist")
+        return f"{user} keeps {playlist} up to date"

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.utils.functional import cached_property
 
+from config.display import RowsWithTheirNames
 from videos import search
 from videos.models import Channel, Transcript, TranscriptChunk, Video
 
@@ -139,7 +140,7 @@ class VideoAdmin(SearchSyncAdmin):
         return transcript.get_status_display() if transcript else "not fetched yet"
 
 
-class _OfAVideo(SearchSyncAdmin):
+class _OfAVideo(RowsWithTheirNames, SearchSyncAdmin):
     """Rows that belong to one video (`video_id`): their video stays, with what is left."""
 
     def video_ids(self, objects: Iterable) -> list[int]:

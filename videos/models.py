@@ -11,6 +11,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
+from config.display import related_str
 from videos.search.types import format_timestamp
 
 # Search vectors are GENERATED columns, so every write path (bulk upserts, chunk inserts) keeps
@@ -236,7 +237,7 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         kind = "auto" if self.is_generated else "manual"
-        return f"{self.video} {self.language} ({kind})"
+        return f"{related_str(self, 'video')} {self.language} ({kind})"
 
 
 # A transcript chunk's copies of what search filters on, in videos_filter_lexemes()'s order.
@@ -346,4 +347,5 @@ class TranscriptChunk(models.Model):
 
     def __str__(self) -> str:
         # The admin selects the video with the rows (list_select_related).
-        return f"{self.video} at {format_timestamp(self.start)} (chunk {self.position})"
+        video = related_str(self, "video")
+        return f"{video} at {format_timestamp(self.start)} (chunk {self.position})"

@@ -67,14 +67,18 @@ def test_a_playlist_item_is_named_by_its_playlist_position_and_video(staff_clien
 
 def test_a_chunk_is_named_by_its_video_and_time_and_a_transcript_by_its_video(staff_client):
     add_video("chunked0001", title="Clock tower", said=[*filler(0, 12), (61.5, "power")])
-    rows = list(TranscriptChunk.objects.order_by("position"))
+    # Named by the video loaded with them (as the admin's pages load it); a __str__ does not
+    # query it, else a deletion's confirmation listing thousands cost a query each.
+    rows = list(TranscriptChunk.objects.select_related("video").order_by("position"))
     assert [str(r) for r in rows] == [
         "Clock tower at 0:00 (chunk 0)",
         "Clock tower at 0:30 (chunk 1)",
         "Clock tower at 1:01 (chunk 2)",
     ]
     assert_named_in_the_admin(staff_client, rows, "Clock tower at 0:30 (chunk 1)")
-    assert str(Transcript.objects.get()) == "Clock tower en (manual)"
+    assert str(Transcript.objects.select_related("video").get()) == "Clock tower en (manual)"
+    chunk = TranscriptChunk.objects.get(position=0)
+    assert str(chunk) == f"video #{chunk.video_id} at 0:00 (chunk 0)"
 
 
 def test_a_jobs_videos_are_named_by_their_video_in_its_admin_page(staff_client, user):
