@@ -90,6 +90,13 @@ def job_begin(
     pipe.execute()
 
 
+def job_listing_again(*, job_id: int) -> None:
+    """The job is being listed again (Retry on a job failed while listing): the `todo` its
+    first listing left is no longer the end, so no video can be the last one until this
+    listing's end sets it anew."""
+    client().hdel(_key(job_id, "meta"), "todo")
+
+
 def job_listed(*, job_id: int, total: int, skipped: int) -> None:
     """One more page of the playlist is fanned out: `total` videos, `skipped` of them."""
     pipe = client().pipeline(transaction=True)

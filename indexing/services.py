@@ -374,6 +374,10 @@ def _list_and_fan_out(job_id: int, lock: _ListingLock) -> None:
     relist = JobVideo.objects.filter(job_id=job_id).exists()
     if not relist:
         progress.job_begin(job_id=job_id, total=0, skipped=0, todo=None, reindex=job.reindex)
+    else:
+        # A job failed while listing had its `todo` set for the videos listed then: kept, a
+        # video settling now would be "the last" and finish the job before this listing ends.
+        progress.job_listing_again(job_id=job_id)
     published = _Published()
     try:
         client = _youtube_client(job.user)

@@ -184,3 +184,43 @@ def test_a_grant_revoked_mid_listing_fails_the_job_and_the_sweeper_settles_its_l
     assert (job.status, job.message) == (IndexJob.Status.FAILED, REVOKED)
     assert_every_listed_video_counted(job)
     assert services.jobs_sweep() == {}
+
+
+def test_retrying_a_job_failed_mid_listing_lists_the_playlist_to_its_end(
+    alice, yt, settings, redis_client
+):
+    # Its live state kept the count of the videos listed before it failed: during the second
+    # listing the retried video, settling, was "the last one", and its finish_job, run before
+    # the next page was stored, marked the job done with the first page's videos only.
+    settings.INDEXING_MAX_RETRIES = 0
+    source = playlist_of(yt, ALICE, size=500)
+    job = start_listed(alice, source)
+    drop_queue(redis_client)
+    with after_first_page(lambda: yt.control.fail_next("data", status=404)):
+        services.playlist_index_run(job_id=job.pk)
+    yt.control.fail_next("transcript", status=500)  # the first video run fails
+    assert work_off_queue(redis_client)[-1] == "finish_job"
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.FAILED and job.failed == 1
+    retried = JobVideo.objects.get(job=job, outcome="failed").video.youtube_id
+
+    services.index_job_retry_failed(job=job)
+    drop_queue(redis_client)
+
+    def quick_workers() -> None:
+        # The retried video, published with the first page, runs before the next page is
+        # listed; and so does the finish_job it queues, if it queues one.
+        services.video_index_run(video_id=retried, job_id=job.pk)
+        tasks = [m["headers"]["task"] for m in queued_messages(redis_client)]
+        if "indexing.tasks.finish_job" in tasks:
+            services.job_finish(job_id=job.pk)
+
+    with after_first_page(quick_workers):
+        services.playlist_index_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.RUNNING and job.dispatched_at is not None
+    work_off_queue(redis_client)
+    job.refresh_from_db()
+    assert job.status in (IndexJob.Status.DONE, IndexJob.Status.DONE_WITH_FAILURES)
+    assert job.total + job.hidden == 500
+    assert_every_listed_video_counted(job)
