@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from google.oauth2.credentials import Credentials
 
@@ -28,9 +29,16 @@ _YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "music.yout
 
 
 class GoogleAuthRequired(ApplicationError):
-    """The user's Google grant is missing, revoked or expired: they must sign in again."""
+    """The user's Google grant is missing, revoked or expired: they must sign in again.
 
-    status_code = 401
+    A 403, not a 401: the caller is signed in to TubeIndex (a 401 tells a script its API token
+    is wrong, and carries a WWW-Authenticate this one has none for); what is refused is the
+    YouTube access only a Google sign-in in a browser gives back, at `extra["sign_in"]`."""
+
+    status_code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extra={"sign_in": reverse("playlists:google-start")})
 
 
 def playlist_id_parse(text: str) -> str:

@@ -48,12 +48,12 @@ class JobListApi(ListAPIView):
             202: JobSerializer,
             200: JobSerializer,
             400: ErrorSerializer,
-            401: OpenApiResponse(
+            401: OpenApiResponse(ErrorSerializer, description="No token, or a wrong one"),
+            403: OpenApiResponse(
                 ErrorSerializer,
-                description="No token, a wrong one, or your Google sign-in expired or was "
-                "revoked (sign in with Google again)",
+                description="Someone else's private playlist; or your Google sign-in expired or "
+                "was revoked: sign in with Google again in a browser (extra.sign_in)",
             ),
-            403: OpenApiResponse(ErrorSerializer, description="Someone else's private playlist"),
             404: OpenApiResponse(ErrorSerializer, description="Your account has no Liked videos"),
             503: OpenApiResponse(ErrorSerializer, description="YouTube did not answer"),
         },

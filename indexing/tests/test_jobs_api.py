@@ -69,6 +69,23 @@ def test_someone_elses_private_playlist_is_a_403_with_a_message(api, bob, yt):
     assert not IndexJob.objects.exists()
 
 
+def test_a_revoked_google_grant_is_a_403_pointing_to_google_sign_in_not_a_401(api, alice, yt):
+    import requests
+
+    from playlists.models import GoogleAccount
+
+    source = playlist_of(yt, ALICE, size=5)
+    account = GoogleAccount.objects.get(user=alice)
+    revoked = requests.post(f"{yt.base_url}/revoke", data={"token": account.refresh_token})
+    assert revoked.status_code == 200
+    response = api.post("/api/jobs/", {"playlist_id": source.id}, format="json")
+    # Her API token is fine (a 401 would say it is not): YouTube access is what is missing.
+    assert response.status_code == 403 and "WWW-Authenticate" not in response
+    assert "sign in with Google again" in response.data["message"]
+    assert response.data["extra"] == {"sign_in": "/auth/google/start/"}
+    assert not IndexJob.objects.exists()
+
+
 def test_job_detail_shows_progress_and_only_to_its_owner(
     api, bob_api, yt, django_capture_on_commit_callbacks
 ):
