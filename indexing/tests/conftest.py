@@ -12,7 +12,9 @@ from google.oauth2.credentials import Credentials
 from indexing.models import ApiKey
 from indexing.tests.support import (  # noqa: F401
     alice,
+    api,
     bob,
+    bob_api,
     credentials_from_token,
     point_at_emulator,
     yt,

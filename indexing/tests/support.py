@@ -112,6 +112,25 @@ def bob(yt, settings, transactional_db):
     return sign_in(yt, settings, BOB)
 
 
+def api_client(user):
+    """DRF's test client, authenticated as `user` (the API as a script with their token)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api(alice):
+    return api_client(alice)
+
+
+@pytest.fixture
+def bob_api(bob):
+    return api_client(bob)
+
+
 def run_in_threads(targets: Iterable[Callable[[], object]]) -> None:
     """Each target in its own thread, all started before any is joined."""
     threads = [threading.Thread(target=target) for target in targets]

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from indexing.models import IndexJob
+from indexing.tests.support import api_client
 from playlists.models import Playlist
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+    return api_client(user)
 
 
 @pytest.fixture

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from indexing import services
 from indexing.models import IndexJob
 from indexing.tests.support import ALICE, BOB, playlist_of, queued_messages, run_videos
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.force_authenticate(alice)
-    return client
-
-
-@pytest.fixture
-def bob_api(bob):
-    client = APIClient()
-    client.force_authenticate(bob)
-    return client
 
 
 def test_post_starts_a_job_and_answers_202_with_its_url(api, yt, redis_client):

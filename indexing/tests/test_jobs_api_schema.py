@@ -4,20 +4,12 @@ start, follow, cancel and retry a job, and reads its errors."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from config.tests.openapi import assert_matches_schema
 from indexing import services
 from indexing.tests.support import ALICE, playlist_of, run_videos
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.force_authenticate(alice)
-    return client
 
 
 def test_a_jobs_life_through_the_api_matches_the_schema(

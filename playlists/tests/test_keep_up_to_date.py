@@ -8,9 +8,8 @@ import re
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
-from indexing.tests.support import ALICE, BOB, playlist_of
+from indexing.tests.support import ALICE, BOB, api_client, playlist_of
 from playlists.models import Playlist, PlaylistFollow
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,13 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def web(client, alice):
     client.force_login(alice)
     client.get("/playlists/")  # synced from YouTube, as a person's first visit does
-    return client
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.force_authenticate(alice)
     return client
 
 
@@ -180,10 +172,8 @@ def test_someone_elses_playlist_is_a_404_in_the_api(api, web, yt, bob, bobs_play
         assert api.patch(path, {"keep_up_to_date": "maybe"}, format="json").status_code == 404
     assert not PlaylistFollow.objects.exists()
     # Bob's own call works: it is his.
-    bob_api = APIClient()
-    bob_api.force_authenticate(bob)
     path = f"/api/playlists/{bobs_playlist.youtube_id}/"
-    assert bob_api.patch(path, {"keep_up_to_date": True}, format="json").status_code == 200
+    assert api_client(bob).patch(path, {"keep_up_to_date": True}, format="json").status_code == 200
     assert PlaylistFollow.objects.get().user == bob
 
 
