@@ -27,8 +27,10 @@ def job_live_counts(*, job: IndexJob) -> dict[str, int] | None:
     return _live_counts(job, progress.snapshot(job_id=job.pk))
 
 
-def _live_counts(job: IndexJob, snap: progress.Snapshot) -> dict[str, int] | None:
-    if not (job.is_active and snap.found):
+def _live_counts(
+    job: IndexJob, snap: progress.Snapshot, *, settling: bool = False
+) -> dict[str, int] | None:
+    if not ((job.is_active or settling) and snap.found):
         return None
     live = {name: snap.counts.get(name, 0) for name in OUTCOME_FIELDS}
     live.update(total=snap.total, skipped=snap.skipped, retries=snap.counts.get("retries", 0))
@@ -48,6 +50,10 @@ class JobProgress:
     failures: list[dict] = field(default_factory=list)
     live: dict[str, int] | None = None  # job_live_counts(), from the same snapshot
     unlisted: int = 0  # cancelled or failed while listing: the playlist's videos never listed
+    # Failed while listing, with the videos it had listed still being indexed (services.
+    # _failed_job_videos_go_on): its figures are live, and the page keeps polling, until the
+    # last of them settles and finish_job stores them.
+    settling: bool = False
 
     @property
     def eta_text(self) -> str:
@@ -66,7 +72,7 @@ class JobProgress:
 
     @property
     def finished(self) -> bool:
-        return not self.job.is_active
+        return not self.job.is_active and not self.settling
 
     @property
     def percent_step(self) -> int:
@@ -93,12 +99,16 @@ def _cancelled_count(job: IndexJob) -> int:
 def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
     """Live figures from Redis while the job runs; the stored counts once it has finished."""
     snap = progress.snapshot(job_id=job.pk)
-    live = _live_counts(job, snap)
+    settling = _settling(job, snap)
+    live = _live_counts(job, snap, settling=settling)
     unlisted = 0
     if live is not None:
         counts = {name: live[name] for name in (*OUTCOME_FIELDS, "skipped")}
         total, done, percent = live["total"], snap.done, snap.percent
         rate, eta, retries = snap.rate, snap.eta_seconds, live["retries"]
+        if settling and (unlisted := _unlisted(job, total)):
+            total += unlisted
+            percent = int(done * 100 / total)
     else:
         counts = {name: getattr(job, name) for name in OUTCOME_FIELDS}
         # Cancelling marks the videos still waiting as skipped: they were not already indexed.
@@ -122,7 +132,7 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
             # Cancelled or failed while listing: what was listed is not the playlist. Counted
             # against the playlist's size, a job stopped after 98 of 500 videos no longer reads
             # "98 / 98 videos · 100 %".
-            unlisted = max(0, job.playlist.item_count - job.hidden - total) if total else 0
+            unlisted = _unlisted(job, total)
             if unlisted:
                 total += unlisted
                 percent = int(done * 100 / total)
@@ -146,4 +156,17 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         ],
         live=live,
         unlisted=unlisted,
+        settling=settling,
     )
+
+
+def _unlisted(job: IndexJob, listed: int) -> int:
+    """The playlist's videos a job stopped while listing never listed (0 if it listed none)."""
+    return max(0, job.playlist.item_count - job.hidden - listed) if listed else 0
+
+
+def _settling(job: IndexJob, snap: progress.Snapshot) -> bool:
+    """Failed while listing, and the videos it had listed are not all settled yet."""
+    if job.status != IndexJob.Status.FAILED or job.dispatched_at is not None or not snap.found:
+        return False
+    return JobVideo.objects.filter(job=job, outcome=JobVideo.Outcome.PENDING).exists()

@@ -220,6 +220,40 @@ def test_a_job_cancelled_while_listing_counts_against_the_playlist_not_what_was_
     assert (api["total"], api["unlisted"], api["done"]) == (500, 500 - listed, 2)
 
 
+def test_a_job_failed_while_listing_shows_its_listed_videos_live_until_they_end(
+    alice, client, yt, django_capture_on_commit_callbacks
+):
+    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    listed = job_video_ids(job)
+    for video_id in listed[:2]:
+        services.video_index_run(video_id=video_id, job_id=job.pk)
+    # As it stood mid-listing when a later page answered 404.
+    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
+    Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
+    with django_capture_on_commit_callbacks(execute=True):
+        services._job_fail(job.pk, "playlist not found")
+    job.refresh_from_db()
+    assert job.status == "failed"
+    shown = selectors.job_progress(job=job)
+    assert shown.settling and not shown.finished
+    assert (shown.done, shown.total, shown.unlisted) == (2, 500, 500 - len(listed))
+    client.force_login(alice)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "hx-get" in html  # still polling
+    assert "2</strong> / 500 videos" in html and "still being indexed" in html
+    assert "playlist not found" in html
+    assert client.get(f"/api/jobs/{job.pk}/").json()["progress"]["done"] == 2
+
+    run_videos(job.pk)
+    services.job_finish(job_id=job.pk)  # what the last settle's finish_job does
+    job.refresh_from_db()
+    shown = selectors.job_progress(job=job)
+    assert not shown.settling and shown.finished and job.status == "failed"
+    assert (shown.done, shown.total) == (len(listed), 500)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "hx-get" not in html and "still being indexed" not in html
+
+
 def test_the_rate_of_a_job_stopped_while_listing_counts_the_videos_it_did(
     alice, yt, django_capture_on_commit_callbacks
 ):
