@@ -200,6 +200,11 @@ def cancel_flag_set(*, job_id: int) -> None:
     client().set(_key(job_id, "cancel"), 1, ex=conf.get("INDEXING_PROGRESS_TTL_SECONDS"))
 
 
+def cancel_flag_clear(*, job_id: int) -> None:
+    """The job runs again (a retry of a cancelled job): its videos no longer skip."""
+    client().delete(_key(job_id, "cancel"))
+
+
 def is_cancelled(*, job_id: int) -> bool:
     return bool(client().exists(_key(job_id, "cancel")))
 

@@ -906,15 +906,20 @@ def index_job_retry_failed(*, job: IndexJob) -> IndexJob:
 
 
 def _relist(job: IndexJob) -> IndexJob:
-    """List the job again; the videos it had listed and failed (before its listing failed)
-    run again with it: pending, and no longer settled in its live state, else the re-listing
-    published them and their tasks saw them settled and did nothing."""
-    failed = JobVideo.objects.filter(job_id=job.pk, outcome=Outcome.FAILED)
-    failed_ids = list(failed.values_list("video__youtube_id", flat=True))
+    """List the job again; the videos it had listed and failed (before its listing failed) or
+    cancelled (before their turn) run again with it: pending, no longer settled in its live
+    state and the job's cancel flag gone, else the re-listing published them and their tasks
+    saw them settled or cancelled and did nothing (a cancelled job's retry ended "done" with
+    its cancelled videos never indexed)."""
+    redo = JobVideo.objects.filter(job_id=job.pk).filter(
+        Q(outcome=Outcome.FAILED) | Q(outcome=Outcome.SKIPPED, reason="cancelled")
+    )
+    redo_ids = list(redo.values_list("video__youtube_id", flat=True))
 
     def requeue() -> None:
-        if failed_ids and progress.snapshot(job_id=job.pk).found:
-            progress.unsettle(job_id=job.pk, video_ids=failed_ids)
+        progress.cancel_flag_clear(job_id=job.pk)
+        if redo_ids and progress.snapshot(job_id=job.pk).found:
+            progress.unsettle(job_id=job.pk, video_ids=redo_ids)
         # The sweeper counts this job's re-queues afresh (a job it failed as lost would else
         # fail again at its first look) and from now (its created_at and started_at are old).
         progress.orchestrator_queued_anew(job_id=job.pk)
@@ -924,7 +929,7 @@ def _relist(job: IndexJob) -> IndexJob:
         IndexJob.objects.filter(pk=job.pk).update(
             status=Status.QUEUED, message="", finished_at=None, resume_at=None
         )
-        failed.update(outcome=Outcome.PENDING, reason="", attempts=0, updated_at=timezone.now())
+        redo.update(outcome=Outcome.PENDING, reason="", attempts=0, updated_at=timezone.now())
         transaction.on_commit(requeue)
     return IndexJob.objects.get(pk=job.pk)
 

@@ -254,6 +254,26 @@ def test_a_job_failed_while_listing_shows_its_listed_videos_live_until_they_end(
     assert "hx-get" not in html and "still being indexed" not in html
 
 
+def test_retrying_a_job_cancelled_while_listing_indexes_the_whole_playlist(
+    alice, yt, django_capture_on_commit_callbacks
+):
+    job = cancelled_while_listing(alice, yt, django_capture_on_commit_callbacks)
+    Playlist.objects.filter(pk=job.playlist_id).update(item_count=0)
+    assert JobVideo.objects.filter(job=job, reason="cancelled").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.index_job_retry_failed(job=job)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.playlist_index_run(job_id=job.pk)
+    run_videos(job.pk)
+    services.job_finish(job_id=job.pk)
+    job.refresh_from_db()
+    # The videos it had cancelled run too (not skipped: cancelled again by the old flag).
+    assert not JobVideo.objects.filter(job=job, reason="cancelled").exists()
+    assert not JobVideo.objects.filter(job=job, outcome="pending").exists()
+    assert job.status in ("done", "done_with_failures")
+    assert job.indexed + job.no_transcript + job.unavailable + job.failed == job.total
+
+
 def test_the_rate_of_a_job_stopped_while_listing_counts_the_videos_it_did(
     alice, yt, django_capture_on_commit_callbacks
 ):
