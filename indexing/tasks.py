@@ -11,12 +11,17 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from config.logging import job_context
 from indexing import follows, services
 from indexing.youtube.errors import TransientError
 
 logger = logging.getLogger(__name__)
+
+# Redis unreachable (restarted, failed over, a network blip): no fault of the video's.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
@@ -60,6 +65,15 @@ def index_video(self, video_id: str, job_id: int) -> str | None:
                 return services._retry_or_fail(job_id, video_id, "took too long", attempt)
         except services.RetryLater as later:
             return _retry_later(self, later, video_id, job_id, attempt)
+        except REDIS_DOWN as exc:
+            # Redis (counters, locks, the broker) went away: the video is not at fault, and
+            # recording it failed would keep that for good. It stays pending and comes back
+            # once Redis does: sent again (not an attempt), or, if that publish fails too, the
+            # sweeper re-queues it.
+            logger.warning("video %s: Redis is unreachable (%s); trying again later", video_id, exc)
+            countdown = services.backoff(attempt)
+            index_video.apply_async((video_id, job_id), countdown=countdown, retries=attempt)
+            return None
         except Exception as exc:
             # Never swallow: the failure lands on the video with its reason.
             logger.exception("video %s failed", video_id)
