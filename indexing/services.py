@@ -991,6 +991,11 @@ def job_sweep(*, job_id: int) -> str:
     if not pending.exists():
         job_finish(job_id=job_id)
         return "finished"
+    if not progress.snapshot(job_id=job_id).found:
+        # Redis lost the job's live state (restarted, flushed) while its videos run on: its
+        # page would read "0 / 481 videos" until the job ends. Rebuilt now, at the next sweep
+        # (beat's, a starting worker's), not only once the job has stalled.
+        _progress_rebuild(job_id)
     after = timedelta(seconds=conf.get("INDEXING_SWEEP_AFTER_SECONDS"))
     now = timezone.now()
     last = JobVideo.objects.filter(job_id=job_id).aggregate(m=Max("updated_at"))["m"]
@@ -1000,8 +1005,6 @@ def job_sweep(*, job_id: int) -> str:
     if _queue_backlog():
         return "queued"  # messages are waiting: the job is slow, not lost
     lost = list(pending.filter(updated_at__lte=now).values_list("pk", "video__youtube_id"))
-    if not progress.snapshot(job_id=job_id).found:
-        _progress_rebuild(job_id)
     requeue, give_up = _split_by_requeues(job_id, lost)
     for pk, video_id in give_up:
         _record_lost(job_id, pk, video_id)

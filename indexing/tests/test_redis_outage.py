@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexing import services
+from indexing import selectors, services
 from indexing.models import IndexJob, JobVideo
 from indexing.tasks import index_video
 from indexing.tests.support import ALICE, drop_queue, playlist_of, queued_messages, run_videos
@@ -50,3 +50,35 @@ def test_a_video_whose_redis_went_away_stays_pending_and_is_indexed_once_it_is_b
     assert job.status == IndexJob.Status.DONE, job.message
     assert job.failed == 0
     assert job.indexed + job.no_transcript + job.unavailable == job.total
+
+
+def test_a_job_whose_live_state_redis_lost_shows_its_videos_done_again_at_the_next_sweep(
+    alice, yt, redis_client, django_capture_on_commit_callbacks
+):
+    """Redis restarted without persistence mid-job: the job's page read "0 / 4 videos" (the
+    live figures gone, its row's filled in only at the end) until the job ended or stalled for
+    INDEXING_SWEEP_AFTER_SECONDS (5 minutes), however many videos it had done."""
+    source = playlist_of(yt, ALICE, size=5)
+    playlist = services.playlist_resolve(user=alice, youtube_id=source.id)
+    job, _ = services.index_job_start(user=alice, playlist=playlist)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.playlist_index_run(job_id=job.pk)
+    drop_queue(redis_client)
+    pending = JobVideo.objects.filter(job=job, outcome="pending")
+    for video_id in list(pending.values_list("video__youtube_id", flat=True))[:3]:
+        services.video_index_run(video_id=video_id, job_id=job.pk)
+    job.refresh_from_db()
+    done = JobVideo.objects.filter(job=job).exclude(outcome__in=["pending", "skipped"]).count()
+    assert done == 3 and pending.exists()
+    before = selectors.job_progress(job=job)
+    assert (before.done, before.total) == (3, job.total)
+
+    redis_client.flushdb()  # Redis restarted without persistence: the live state is gone
+    assert selectors.job_progress(job=job).done == 0
+
+    # The job is alive (its videos settled just now): nothing to re-queue, but its figures
+    # come back from PostgreSQL.
+    assert services.jobs_sweep()[str(job.pk)] == "alive"
+    after = selectors.job_progress(job=job)
+    assert (after.done, after.total, after.percent) == (before.done, before.total, before.percent)
+    assert after.counts == before.counts
