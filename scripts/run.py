@@ -7,6 +7,7 @@ their output with the part's name.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,6 +28,9 @@ COLOURS = {"emulator": 35, "web": 32, "worker": 34, "beat": 33}
 # What the worker prints once it consumes: /healthz is polled after it, so the start does not
 # log a 503 (a "healthz: down" warning) for each poll while the worker is still booting.
 WORKER_READY = re.compile(r"celery@\S+ ready\.")
+# Parts started again when they exit (the others stop the whole run), at most once this often.
+RESTARTED = ("worker", "beat")
+RESTART_EVERY_SECONDS = 5.0
 
 
 def stream(name: str, proc: subprocess.Popen, ready: threading.Event | None = None) -> None:
@@ -38,6 +43,58 @@ def stream(name: str, proc: subprocess.Popen, ready: threading.Event | None = No
         prefix = f"\033[{colour}m{name:>8}\033[0m" if tty else f"{name:>8}"
         sys.stdout.write(f"{prefix} | {line}")
         sys.stdout.flush()
+
+
+def start_part(
+    name: str, cmd: list[str], env: dict[str, str], ready: threading.Event | None = None
+) -> subprocess.Popen:
+    """Start one part in its own session, its output copied with its name."""
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    threading.Thread(target=stream, args=(name, proc, ready), daemon=True).start()
+    return proc
+
+
+def watch(
+    procs: dict[str, subprocess.Popen],
+    start: Callable[[str], subprocess.Popen],
+    stopping: threading.Event,
+    *,
+    restart: tuple[str, ...] = RESTARTED,
+    restart_every: float = RESTART_EVERY_SECONDS,
+) -> None:
+    """Until `stopping` is set: a part of `restart` that exits is started again (at most once
+    every `restart_every` seconds), as docker-compose's `restart: unless-stopped` does; any
+    other part exiting stops the rest. Celery's worker exits when it loses the broker with
+    messages in hand (Redis restarted): the sweeper of the worker started again picks up what
+    it held, where the whole product used to stop."""
+    started = dict.fromkeys(procs, time.monotonic())
+    while not stopping.is_set():
+        for name, proc in procs.items():
+            if proc.poll() is None:
+                continue
+            if name not in restart:
+                print(f"     run | {name} exited with {proc.returncode}; stopping the rest")
+                stopping.set()
+                return
+            wait = started[name] + restart_every - time.monotonic()
+            print(
+                f"     run | {name} exited with {proc.returncode}; starting it again"
+                + (f" in {wait:.0f} s" if wait > 0 else ""),
+                flush=True,
+            )
+            if wait > 0 and stopping.wait(wait):
+                return
+            procs[name] = start(name)
+            started[name] = time.monotonic()
+        stopping.wait(0.5)
 
 
 def grants_file(emulator_port: str) -> Path:
@@ -137,17 +194,7 @@ def main() -> int:
     procs: dict[str, subprocess.Popen] = {}
     worker_ready = threading.Event()
     for name, cmd in parts.items():
-        procs[name] = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        ready = worker_ready if name == "worker" else None
-        threading.Thread(target=stream, args=(name, procs[name], ready), daemon=True).start()
+        procs[name] = start_part(name, cmd, env, worker_ready if name == "worker" else None)
         if name == "emulator" and not wait_for(f"{emulator_url}/_emulator/stats"):
             print("     run | the emulator did not start; see its lines above")
 
@@ -164,16 +211,8 @@ def main() -> int:
     # Explicit handlers: a shell that started us in the background may have ignored SIGINT.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    try:
-        while not stopping.is_set():
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    print(f"     run | {name} exited with {proc.returncode}; stopping the rest")
-                    stopping.set()
-                    break
-            stopping.wait(0.5)
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(procs, lambda name: start_part(name, parts[name], env), stopping)
     print("\n     run | stopping…")
     for proc in procs.values():
         if proc.poll() is None:

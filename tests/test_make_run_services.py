@@ -3,7 +3,10 @@ its emulator keeps sign-ins (scripts/run.py)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -61,3 +64,49 @@ def test_each_emulator_port_keeps_its_sign_ins_in_its_own_file():
     assert grants_file("8090") == DATA / "emulator-grants.json"  # the default, as README says
     assert grants_file("8390") != grants_file("8090")
     assert grants_file("8390").parent == DATA
+
+
+def sleeper() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def exiting(code: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", f"raise SystemExit({code})"])
+
+
+def test_a_worker_that_exits_is_started_again_and_any_other_part_stops_the_run(capsys):
+    """Celery's worker exits ("Unrecoverable error") when Redis goes away while it holds
+    messages: `make run` starts it again, as docker-compose's restart policy does, where it
+    used to stop the whole product. Any other part exiting still stops it all."""
+    from run import watch
+
+    procs = {"worker": exiting(1), "web": sleeper()}
+    started: list[str] = []
+
+    def start(name: str) -> subprocess.Popen:
+        started.append(name)
+        return sleeper()
+
+    stopping = threading.Event()
+    watcher = threading.Thread(target=watch, args=(procs, start, stopping))
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert started == ["worker"]
+        assert procs["worker"].poll() is None  # the new one runs
+        assert not stopping.is_set()
+
+        procs["web"].terminate()  # web exits: the whole run stops
+        watcher.join(30)
+        assert stopping.is_set() and not watcher.is_alive()
+    finally:
+        stopping.set()
+        watcher.join(30)
+        for proc in procs.values():
+            proc.kill()
+            proc.wait(10)
+    out = capsys.readouterr().out
+    assert "worker exited with 1; starting it again" in out
+    assert "web exited with -15; stopping the rest" in out
