@@ -49,7 +49,11 @@ def check_celery() -> dict:
     probe.conf.broker_connection_retry = False
     probe.conf.broker_connection_timeout = 1
     try:
-        replies = probe.control.ping(timeout=1.0) or []
+        # A connection of its own, not one from kombu's pool: the pool is per broker URL for
+        # the whole process, and a connection it kept from before Redis restarted is dead
+        # ("Connection closed by server": celery reported down while the worker was fine).
+        with probe.connection_for_write() as connection:
+            replies = probe.control.ping(timeout=1.0, connection=connection) or []
     finally:
         probe.close()
     workers = sorted(name for reply in replies for name in reply)

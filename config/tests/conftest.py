@@ -23,6 +23,11 @@ class PrivateRedis:
     def __init__(self, tmp: Path) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp = tmp
+        self.start()
+
+    def start(self) -> None:
+        tmp = self.tmp
         self.proc = subprocess.Popen(
             [
                 "redis-server",
@@ -52,6 +57,11 @@ class PrivateRedis:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+    def restart(self) -> None:
+        """Stopped and started again on its port, empty (no persistence), as `make run`'s."""
+        self.stop()
+        self.start()
 
 
 def forget_broker_connections() -> None:

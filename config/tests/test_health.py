@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 import pytest
 
@@ -77,3 +78,21 @@ def test_a_503_is_logged_once_as_a_warning_naming_what_is_down(client, private_r
             "healthz: down: celery: RuntimeError: no Celery worker answered",
         )
     ]
+
+
+def test_the_first_look_after_redis_restarted_finds_the_worker_it_reconnected(
+    client, celery_worker_process, private_redis
+):
+    """The check's broker connection from before the restart is dead: the first /healthz
+    after one read "celery: ConnectionError: Connection closed by server." (503) while Redis
+    and the worker were both fine, a false alarm for whatever polls it."""
+    assert client.get("/healthz").status_code == 200
+    private_redis.restart()
+    # The worker reconnects by itself (its log says so a second time).
+    deadline = time.monotonic() + 60
+    while celery_worker_process.output().count("Connected to redis") < 2:
+        assert time.monotonic() < deadline, celery_worker_process.output()[-2000:]
+        time.sleep(0.2)
+
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
