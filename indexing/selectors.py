@@ -106,9 +106,6 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         counts = {name: live[name] for name in (*OUTCOME_FIELDS, "skipped")}
         total, done, percent = live["total"], snap.done, snap.percent
         rate, eta, retries = snap.rate, snap.eta_seconds, live["retries"]
-        if settling and (unlisted := _unlisted(job, total)):
-            total += unlisted
-            percent = int(done * 100 / total)
     else:
         counts = {name: getattr(job, name) for name in OUTCOME_FIELDS}
         # Cancelling marks the videos still waiting as skipped: they were not already indexed.
@@ -128,14 +125,14 @@ def job_progress(*, job: IndexJob, failures: int = 5) -> JobProgress:
         if not job.is_active and duration:
             # Over the videos it listed: those never listed took none of its time.
             rate = round((total - job.skipped) / duration, 2) if total else 0.0
-        if job.status in STOPPED_WHILE_LISTING and job.dispatched_at is None:
-            # Cancelled or failed while listing: what was listed is not the playlist. Counted
-            # against the playlist's size, a job stopped after 98 of 500 videos no longer reads
-            # "98 / 98 videos · 100 %".
-            unlisted = _unlisted(job, total)
-            if unlisted:
-                total += unlisted
-                percent = int(done * 100 / total)
+    if job.status in STOPPED_WHILE_LISTING and job.dispatched_at is None:
+        # Cancelled or failed while listing (its listed videos maybe still settling): what was
+        # listed is not the playlist. Counted against the playlist's size, a job stopped after
+        # 98 of 500 videos no longer reads "98 / 98 videos · 100 %".
+        unlisted = _unlisted(job, total)
+        if unlisted:
+            total += unlisted
+            percent = int(done * 100 / total)
     latest = (
         JobVideo.objects.filter(job=job, outcome=JobVideo.Outcome.FAILED)
         .select_related("video")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from config.display import RowsWithTheirNames
@@ -42,9 +43,16 @@ class SearchSyncAdmin(admin.ModelAdmin):
     videos leave it, and cached results are invalidated. Without this a video deleted here
     kept turning up for the cache's ten minutes, and on Elasticsearch for good."""
 
-    def video_ids(self, objects: Iterable) -> list[int]:
-        """The videos whose search entries `objects` (of this admin's model) are part of."""
-        raise NotImplementedError
+    # The field of this admin's rows that names their video: "video_id" for a video's rows
+    # (transcripts, chunks), "pk" for videos themselves.
+    video_field = "video_id"
+
+    def video_ids(self, objects: Iterable | QuerySet) -> list[int]:
+        """The videos whose search entries `objects` (rows of this admin's model) are part of;
+        a queryset (a bulk delete) is read for those ids only."""
+        if isinstance(objects, QuerySet):
+            return sorted(set(objects.values_list(self.video_field, flat=True)))
+        return sorted({getattr(row, self.video_field) for row in objects})
 
     # What deleting this model's rows does to their videos: they go (Video), or they stay
     # with less to find (Channel, Transcript, TranscriptChunk).
@@ -97,9 +105,8 @@ class ChannelAdmin(SearchSyncAdmin):
     search_fields = ["title", "youtube_id"]
     # Deleting a channel keeps its videos (their channel becomes empty): they change.
 
-    def video_ids(self, objects: Iterable[Channel]) -> list[int]:
-        pks = [channel.pk for channel in objects]
-        return list(Video.objects.filter(channel__in=pks).values_list("pk", flat=True))
+    def video_ids(self, objects: Iterable[Channel] | QuerySet) -> list[int]:
+        return list(Video.objects.filter(channel__in=objects).values_list("pk", flat=True))
 
 
 class TranscriptInline(admin.StackedInline):
@@ -130,9 +137,7 @@ class VideoAdmin(SearchSyncAdmin):
     readonly_fields = ["created_at", "updated_at", "details_fetched_at", "search_tier"]
     inlines = [TranscriptInline]
     deleting_removes_videos = True
-
-    def video_ids(self, objects: Iterable[Video]) -> list[int]:
-        return [video.pk for video in objects]
+    video_field = "pk"
 
     @admin.display(description="transcript", ordering="transcript__status")
     def transcript_status(self, video: Video) -> str:
@@ -142,9 +147,6 @@ class VideoAdmin(SearchSyncAdmin):
 
 class _OfAVideo(RowsWithTheirNames, SearchSyncAdmin):
     """Rows that belong to one video (`video_id`): their video stays, with what is left."""
-
-    def video_ids(self, objects: Iterable) -> list[int]:
-        return sorted({row.video_id for row in objects})
 
 
 @admin.register(Transcript)

@@ -189,18 +189,29 @@ def test_cancel_marks_remaining_videos_and_tasks_skip(
         services.index_job_cancel(job=job)
 
 
-def cancelled_while_listing(alice, yt, callbacks) -> IndexJob:
-    """A job cancelled as it stood mid-listing: two of its first page's videos settled, the
-    rest of a playlist of 500 not listed yet."""
+def mid_listing(alice, yt, callbacks) -> IndexJob:
+    """A job as it stands mid-listing: two of its first page's videos settled, the rest of a
+    playlist of 500 not listed yet."""
     job = listed_job(alice, yt, callbacks)
     for video_id in job_video_ids(job)[:2]:
         services.video_index_run(video_id=video_id, job_id=job.pk)
     IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
     Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
+    return job
+
+
+def cancelled_while_listing(alice, yt, callbacks) -> IndexJob:
+    """A job cancelled mid-listing (see mid_listing)."""
+    job = mid_listing(alice, yt, callbacks)
     with callbacks(execute=True):
         services.index_job_cancel(job=job)
     job.refresh_from_db()
     return job
+
+
+def video_with_transcript(yt, job: IndexJob) -> str:
+    """One of the job's videos with an English transcript to fetch (some have none)."""
+    return next(v for v in job_video_ids(job) if _has_english_track(yt, v))
 
 
 def test_a_job_cancelled_while_listing_counts_against_the_playlist_not_what_was_listed(
@@ -223,13 +234,9 @@ def test_a_job_cancelled_while_listing_counts_against_the_playlist_not_what_was_
 def test_a_job_failed_while_listing_shows_its_listed_videos_live_until_they_end(
     alice, client, yt, django_capture_on_commit_callbacks
 ):
-    job = listed_job(alice, yt, django_capture_on_commit_callbacks)
+    job = mid_listing(alice, yt, django_capture_on_commit_callbacks)
     listed = job_video_ids(job)
-    for video_id in listed[:2]:
-        services.video_index_run(video_id=video_id, job_id=job.pk)
-    # As it stood mid-listing when a later page answered 404.
-    IndexJob.objects.filter(pk=job.pk).update(dispatched_at=None, hidden=0)
-    Playlist.objects.filter(pk=job.playlist_id).update(item_count=500)
+    # A later page answered 404.
     with django_capture_on_commit_callbacks(execute=True):
         services._job_fail(job.pk, "playlist not found")
     job.refresh_from_db()
@@ -307,8 +314,7 @@ def test_transient_errors_retry_then_fail_with_their_reason(
 ):
     settings.INDEXING_MAX_RETRIES = 2
     job = listed_job(alice, yt, django_capture_on_commit_callbacks)
-    # One with an English transcript to fetch (the playlist has some without).
-    video_id = next(v for v in job_video_ids(job) if _has_english_track(yt, v))
+    video_id = video_with_transcript(yt, job)
 
     yt.control.fail_next("transcript", status=503, count=1)
     with pytest.raises(services.RetryLater) as later:
@@ -335,7 +341,7 @@ def test_retrying_a_job_that_failed_while_listing_runs_its_failed_videos_again(
 ):
     settings.INDEXING_MAX_RETRIES = 0
     job = listed_job(alice, yt, django_capture_on_commit_callbacks)
-    video_id = next(v for v in job_video_ids(job) if _has_english_track(yt, v))
+    video_id = video_with_transcript(yt, job)
     yt.control.fail_next("transcript", status=500, count=1)
     assert services.video_index_run(video_id=video_id, job_id=job.pk) == "failed"
     run_videos(job.pk)
